@@ -1,0 +1,96 @@
+/* spec.h: YAML sweep specs -> validated sweeps -> the task table. Rank 0 only; no MPI, no HDF5.
+ *
+ * A spec file holds one or more sweeps as YAML documents. Loading validates everything before anything else
+ * happens and reports every problem found (not just the first) through an sw_diag, each with file, line,
+ * column, key, value and what was expected. A loaded sweep is immutable: the runner, the store and the CLI only
+ * read it.
+ *
+ * Task numbering: a sweep's tasks form a row-major array over its task dimensions, in this order: the grid axes
+ * in spec order, then `point` (when the sweep has zip:), then `replicate` (when the spec has replicates:). Task
+ * index 0 is the first value of every dimension; the last dimension varies fastest.
+ */
+#ifndef SW_SPEC_H
+#define SW_SPEC_H
+
+#include <stdint.h>
+
+#include "mpisweep/diag.h"
+#include "mpisweep/experiment.h"
+#include "mpisweep/status.h"
+
+typedef enum sw_dim_kind {
+    SW_DIM_GRID,      /* a swept parameter; its coordinate values are the parameter's values */
+    SW_DIM_POINT,     /* the zip dimension; coordinates 0..len-1, the zipped parameters ride along it */
+    SW_DIM_REPLICATE, /* replicate 0..replicates-1 */
+} sw_dim_kind;
+
+/* A swept parameter and its values. */
+typedef struct sw_axis {
+    int param;         /* index into the experiment's params */
+    size_t len;        /* >= 1 */
+    sw_value *values;  /* len values, of the parameter's type (never SW_REAL_LIST) */
+} sw_axis;
+
+/* One task dimension. */
+typedef struct sw_taskdim {
+    const char *name;  /* the parameter name, "point" or "replicate"; borrowed from the schema or static */
+    sw_dim_kind kind;
+    uint64_t len;
+    const sw_axis *axis; /* SW_DIM_GRID: its axis; otherwise NULL */
+} sw_taskdim;
+
+typedef struct sw_sweep {
+    char *name;                /* [A-Za-z0-9_-]+ */
+    const sw_experiment *exp;
+    uint64_t seed;
+    int64_t replicates;        /* >= 1 */
+    sw_value *base;            /* exp->n_params values: defaults, overridden by fixed: (list storage owned here) */
+    size_t n_grid;
+    sw_axis *grid;             /* grid axes in spec order */
+    size_t n_zip;
+    sw_axis *zip;              /* zipped parameters, all of length zip_len */
+    size_t zip_len;            /* 0 when the sweep has no zip: */
+    size_t n_dims;
+    sw_taskdim *dims;          /* the task dimensions (see top of file); may be 0 dims: one task */
+    uint64_t n_tasks;          /* product of the dims' lengths (1 for no dims) */
+    char *file;                /* the spec file it came from */
+    int line;                  /* line of the document's first key */
+    char *text;                /* the document's YAML text, verbatim, for provenance */
+    uint64_t hash[2];          /* canonical hash of the expanded sweep: experiment, seed, replicates, every
+                                  parameter's base value and every axis's values. Formatting and comments do not
+                                  change it; any change to what would be computed does. */
+} sw_sweep;
+
+typedef struct sw_spec {
+    size_t n_sweeps;
+    sw_sweep *sweeps;          /* in file order, then document order */
+} sw_spec;
+
+typedef struct sw_spec_limits {
+    uint64_t max_tasks;        /* per sweep; 0 means the default SW_SPEC_DEFAULT_MAX_TASKS */
+} sw_spec_limits;
+
+#define SW_SPEC_DEFAULT_MAX_TASKS 100000000000ULL /* 1e11: larger sweeps are almost surely a typo */
+
+/* Loads and validates every sweep of the given files. Sweep names must be unique across all of them.
+ * On success *out owns the sweeps (free with sw_spec_free) and diag is untouched.
+ * Returns SW_ERR_SPEC with every problem in diag (and *out = NULL) for invalid input, including unreadable
+ * files, YAML syntax errors, non-UTF-8 text and files with no sweep. Not collective. */
+sw_status sw_spec_load_files(const char *const *paths, size_t n_paths, const sw_spec_limits *limits,
+                             sw_spec **out, sw_diag *diag);
+
+/* Same, from text in memory; `filename` is only used in messages. */
+sw_status sw_spec_load_string(const char *text, size_t len, const char *filename, const sw_spec_limits *limits,
+                              sw_spec **out, sw_diag *diag);
+
+/* Frees a spec and nulls the pointer. Accepts NULL. */
+void sw_spec_free(sw_spec **spec);
+
+/* The parameter vector of task `index` (0 <= index < n_tasks) into param (exp->n_params slots; list values borrow
+ * the sweep's storage) and its replicate number into *replicate. Not collective, no allocation. */
+void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t *replicate);
+
+/* The random-stream identity of a task with these parameters and replicate: (seed, sw_param_hash, replicate). */
+void sw_sweep_task_key(const sw_sweep *s, const sw_value *param, uint64_t replicate, sw_rng_key *key);
+
+#endif
