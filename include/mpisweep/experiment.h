@@ -114,6 +114,10 @@ typedef struct sw_experiment {
     size_t n_outputs;
     /* Bytes of workspace run() needs for these parameters; NULL means none. */
     size_t (*workspace_bytes)(const sw_value *param);
+    /* Optional cross-parameter constraints (e.g. two lists of equal length). Returns true when the combination
+     * is valid; otherwise false with a sentence for the user in msg. The spec validator calls it before any
+     * output exists; run() may assume it passed. NULL means no constraint beyond the schema's bounds. */
+    bool (*check)(const sw_value *param, char *msg, size_t msg_size);
     /* Runs one task. Returns SW_TASK_OK or a failure outcome with task->msg set. */
     sw_outcome (*run)(const sw_task *task);
 } sw_experiment;
