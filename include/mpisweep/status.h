@@ -78,7 +78,7 @@ void sw_error_clear(void);
     } while (0)
 
 /* Allocation check: fails with SW_ERR_NOMEM naming what could not be allocated. */
-#define SW_CHECK_ALLOC(ptr, what) SW_CHECK((ptr) != NULL, SW_ERR_NOMEM, "cannot allocate %s", (what))
+#define SW_CHECK_ALLOC(ptr, what) SW_CHECK(!!(ptr), SW_ERR_NOMEM, "cannot allocate %s", (what))
 
 /* LAPACKE's info: negative is a bug in our call, positive a numerical failure reported to the caller. */
 #define SW_LAPACK(call)                                                                                     \

@@ -1,0 +1,70 @@
+/* sched.h: running the tasks of a spec over MPI: one coordinator, every rank a worker.
+ *
+ * Every rank runs a compute thread that executes tasks (pure computation: no MPI, no HDF5, signals blocked) and a
+ * main thread that owns every MPI and HDF5 call: it fetches work, writes finished blocks of results, and on rank 0
+ * also coordinates. Rank 0 therefore computes as well, N ranks keep N cores busy, and a task that runs for hours
+ * never stops a rank from answering the coordinator or a signal.
+ *
+ * Scheduling is dynamic self-scheduling of contiguous chunks of a sweep's tasks. Chunk sizes adapt to the measured
+ * task times: large enough that dispatch costs < 1 % for microsecond tasks, small enough to balance the tail
+ * (guided: at most remaining / (2 * ranks)), and never longer than what fits before a deadline. A worker fetches the
+ * next chunk while it computes the current one when chunks are short, so the round trip is hidden.
+ *
+ * Stopping: SIGTERM, SIGINT or SIGUSR1 on any rank stops the hand-out; tasks already running finish within the
+ * grace period; finished results are written and the file closed cleanly. A second signal, or the end of the grace
+ * period, abandons running tasks at once (they stay pending). A deadline stops the hand-out of tasks that the
+ * measured task times say cannot finish before it. Either way unfinished tasks stay pending for --resume.
+ */
+#ifndef SW_SCHED_H
+#define SW_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mpi.h>
+
+#include "mpisweep/spec.h"
+#include "mpisweep/store.h"
+
+typedef enum sw_progress_mode { SW_PROGRESS_AUTO, SW_PROGRESS_BAR, SW_PROGRESS_LOG, SW_PROGRESS_NONE } sw_progress_mode;
+
+typedef struct sw_run_options {
+    uint64_t chunk;          /* tasks per chunk; 0: adaptive */
+    uint64_t max_failures;   /* stop handing out tasks once this many tasks failed in this run; 0: no limit */
+    double deadline;         /* UNIX time at which the allocation ends; 0: none */
+    double deadline_margin;  /* seconds kept free before the deadline for closing the file */
+    double grace;            /* seconds running tasks get to finish after a stop request */
+    bool retry_failed;       /* also rerun tasks that failed in an earlier run */
+    sw_progress_mode progress;
+} sw_run_options;
+
+typedef enum sw_stop_reason {
+    SW_STOP_NONE,      /* ran out of work */
+    SW_STOP_SIGNAL,    /* a signal asked for it */
+    SW_STOP_DEADLINE,  /* the next tasks would not finish before the deadline */
+    SW_STOP_FAILURES,  /* --max-failures reached */
+} sw_stop_reason;
+
+/* What a run did; identical on every rank when sw_sched_run returns. */
+typedef struct sw_run_result {
+    uint64_t total;          /* tasks in all sweeps */
+    uint64_t ok, failed;     /* tasks ok / failed in the file after this run */
+    uint64_t pending;        /* tasks still pending or skipped after this run */
+    uint64_t ran;            /* tasks this run executed */
+    double seconds;          /* wall time of this run */
+    sw_stop_reason stop;
+    int signal;              /* the first signal received, 0 if none */
+    bool abandoned;          /* running tasks were abandoned: the compute threads may still be busy */
+} sw_run_result;
+
+/* Installs the SIGTERM/SIGINT/SIGUSR1 handlers that the scheduler watches. Call once, before sw_sched_run,
+ * on every rank. Not collective. */
+void sw_sched_install_signal_handlers(void);
+
+/* Runs every pending task of spec (and, with retry_failed, every failed one) and writes the results into store.
+ * Collective over comm; every rank passes identical spec and options. Errors: SW_ERR_HDF5, SW_ERR_MPI,
+ * SW_ERR_NOMEM, SW_ERR_INTERNAL; task failures are outcomes, counted in *result, not errors. */
+sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
+                       sw_run_result *result);
+
+#endif

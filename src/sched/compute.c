@@ -1,0 +1,257 @@
+/* compute.c: the compute thread. It runs tasks and nothing else: no MPI, no HDF5, no signals. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sched_internal.h"
+
+double sw_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+/* Makes sure the experiment workspace holds `need` bytes (compute thread only; grows, never shrinks). */
+static bool ensure_workspace(compute *cp, size_t need) {
+    if (need <= cp->work_bytes) return true;
+    free(cp->work);
+    cp->work_bytes = 0;
+    cp->work = aligned_alloc(64, round_up(need, 64));
+    if (!cp->work) return false;
+    cp->work_bytes = round_up(need, 64);
+    return true;
+}
+
+/* The first non-finite element of any output, described in msg; false when all are finite. */
+static bool find_non_finite(const sw_experiment *e, double *const *out, const size_t *sizes, char *msg, size_t n) {
+    for (size_t o = 0; o < e->n_outputs; o++)
+        for (size_t k = 0; k < sizes[o]; k++)
+            if (!isfinite(out[o][k])) {
+                snprintf(msg, n, "output '%s' element %zu is %g", e->outputs[o].name, k, out[o][k]);
+                return true;
+            }
+    return false;
+}
+
+static void record_failure(slot *s, uint64_t task, int outcome, int rank, double seconds, const char *msg) {
+    if (s->n_failed < SW_FAIL_RECORDS) {
+        failure_record *f = &s->fails[s->n_failed];
+        *f = (failure_record){.sweep = s->item.sweep, .task = task, .outcome = outcome, .rank = rank,
+                              .seconds = seconds};
+        snprintf(f->message, sizeof f->message, "%s", msg[0] ? msg : sw_outcome_name(outcome));
+    }
+    s->n_failed++;
+}
+
+/* Runs task k of the slot's item. */
+static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
+    const sw_sweep *sw = &cp->spec->sweeps[s->item.sweep];
+    const sw_experiment *e = sw->exp;
+    uint64_t index = s->item.start + k, replicate;
+    sw_sweep_task(sw, index, cp->param, &replicate);
+    double *out[64];
+    for (size_t o = 0; o < e->n_outputs; o++) {
+        out[o] = s->out[o] + k * sizes[o];
+        for (size_t j = 0; j < sizes[o]; j++) out[o][j] = NAN;
+    }
+    char msg[SW_MSG_BYTES] = "";
+    sw_task task = {.param = cp->param, .out = out, .msg = msg, .msg_size = sizeof msg};
+    sw_sweep_task_key(sw, cp->param, replicate, &task.key);
+    size_t need = e->workspace_bytes ? e->workspace_bytes(cp->param) : 0;
+    double t0 = sw_now();
+    sw_outcome outcome;
+    if (!ensure_workspace(cp, need)) {
+        outcome = SW_TASK_FAILED;
+        snprintf(msg, sizeof msg, "cannot allocate a workspace of %zu bytes", need);
+    } else {
+        task.work = cp->work;
+        outcome = e->run(&task);
+    }
+    double seconds = sw_now() - t0;
+    if (outcome == SW_TASK_OK && find_non_finite(e, out, sizes, msg, sizeof msg)) outcome = SW_TASK_NON_FINITE;
+    if (sw_outcome_is_failure(outcome)) {
+        record_failure(s, index, outcome, cp->rank, seconds, msg);
+        if (outcome != SW_TASK_NON_FINITE) /* partial outputs of a failed task mean nothing: keep them NaN */
+            for (size_t o = 0; o < e->n_outputs; o++)
+                for (size_t j = 0; j < sizes[o]; j++) out[o][j] = NAN;
+    }
+    s->status[k] = (int8_t)outcome;
+    s->seconds[k] = seconds;
+    double mean = atomic_load_explicit(&cp->mean_task, memory_order_relaxed);
+    atomic_store_explicit(&cp->mean_task, mean + 0.2 * (seconds - mean), memory_order_relaxed);
+}
+
+static void run_item(compute *cp, slot *s) {
+    const sw_experiment *e = cp->spec->sweeps[s->item.sweep].exp;
+    size_t sizes[64];
+    for (size_t o = 0; o < e->n_outputs; o++) sizes[o] = sw_store_output_size(cp->store, s->item.sweep, o);
+    s->started = sw_now();
+    for (uint64_t k = 0; k < s->item.count; k++) {
+        if (atomic_load_explicit(&cp->drain, memory_order_relaxed)) break;
+        run_one(cp, s, k, sizes);
+        atomic_store_explicit(&s->done, k + 1, memory_order_release);
+    }
+}
+
+static slot *oldest(compute *cp, slot_state state) {
+    slot *best = NULL;
+    for (int i = 0; i < SW_SLOTS; i++)
+        if (cp->slots[i].state == state && (!best || cp->slots[i].seq < best->seq)) best = &cp->slots[i];
+    return best;
+}
+
+static void *compute_main(void *arg) {
+    compute *cp = arg;
+    pthread_mutex_lock(&cp->lock);
+    for (;;) {
+        slot *s;
+        while (!cp->quit && !(s = oldest(cp, SLOT_QUEUED))) pthread_cond_wait(&cp->wake_compute, &cp->lock);
+        if (cp->quit) break;
+        s->state = SLOT_RUNNING;
+        pthread_mutex_unlock(&cp->lock);
+        run_item(cp, s);
+        pthread_mutex_lock(&cp->lock);
+        s->state = SLOT_DONE;
+        pthread_cond_signal(&cp->wake_main);
+    }
+    pthread_mutex_unlock(&cp->lock);
+    return NULL;
+}
+
+sw_status sw_compute_start(compute *cp, const sw_spec *spec, const sw_store *store, int rank) {
+    memset(cp, 0, sizeof *cp);
+    cp->spec = spec;
+    cp->store = store;
+    cp->rank = rank;
+    size_t max_params = 1;
+    for (size_t i = 0; i < spec->n_sweeps; i++) {
+        if (spec->sweeps[i].exp->n_params > max_params) max_params = spec->sweeps[i].exp->n_params;
+        SW_CHECK(spec->sweeps[i].exp->n_outputs <= 64, SW_ERR_INTERNAL, "experiment %s has more than 64 outputs",
+                 spec->sweeps[i].exp->name);
+    }
+    cp->param = calloc(max_params, sizeof *cp->param);
+    SW_CHECK_ALLOC(cp->param, "a parameter vector");
+    atomic_init(&cp->drain, false);
+    atomic_init(&cp->mean_task, 0.0);
+    pthread_mutex_init(&cp->lock, NULL);
+    pthread_cond_init(&cp->wake_compute, NULL);
+    pthread_cond_init(&cp->wake_main, NULL);
+    /* The stop signals belong to the main thread; the compute thread inherits this mask. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int r = pthread_create(&cp->thread, NULL, compute_main, cp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    SW_CHECK(r == 0, SW_ERR_INTERNAL, "cannot start the compute thread: %s", strerror(r));
+    cp->running = true;
+    return SW_OK;
+}
+
+/* Carves the slot's single allocation into its result arrays for this item. */
+static sw_status size_slot(compute *cp, slot *s, const work_item *item) {
+    const sw_experiment *e = cp->spec->sweeps[item->sweep].exp;
+    size_t per_task = 0;
+    for (size_t o = 0; o < e->n_outputs; o++) per_task += sw_store_output_size(cp->store, item->sweep, o);
+    size_t bytes = (size_t)item->count * (per_task * sizeof(double) + sizeof(double) + 1) +
+                   e->n_outputs * sizeof(double *) + 64;
+    if (bytes > s->mem_bytes) {
+        free(s->mem);
+        s->mem = malloc(bytes);
+        s->mem_bytes = s->mem ? bytes : 0;
+        SW_CHECK_ALLOC(s->mem, "a result buffer");
+    }
+    char *p = s->mem;
+    s->out = (double **)(void *)p;
+    p += e->n_outputs * sizeof(double *);
+    p = (char *)round_up((size_t)p, sizeof(double));
+    for (size_t o = 0; o < e->n_outputs; o++) {
+        s->out[o] = (double *)(void *)p;
+        p += item->count * sw_store_output_size(cp->store, item->sweep, o) * sizeof(double);
+    }
+    s->seconds = (double *)(void *)p;
+    p += item->count * sizeof(double);
+    s->status = (int8_t *)p;
+    s->n_out = e->n_outputs;
+    return SW_OK;
+}
+
+sw_status sw_compute_queue(compute *cp, const work_item *item) {
+    slot *s = oldest(cp, SLOT_FREE);
+    SW_CHECK(s != NULL, SW_ERR_INTERNAL, "no free result slot");
+    SW_TRY(size_slot(cp, s, item));
+    s->item = *item;
+    s->n_failed = 0;
+    atomic_store(&s->done, 0);
+    pthread_mutex_lock(&cp->lock);
+    s->seq = cp->next_seq++;
+    s->state = SLOT_QUEUED;
+    pthread_cond_signal(&cp->wake_compute);
+    pthread_mutex_unlock(&cp->lock);
+    return SW_OK;
+}
+
+int sw_compute_busy(compute *cp) {
+    pthread_mutex_lock(&cp->lock);
+    int n = 0;
+    for (int i = 0; i < SW_SLOTS; i++) n += cp->slots[i].state != SLOT_FREE;
+    pthread_mutex_unlock(&cp->lock);
+    return n;
+}
+
+static slot *find_locked(compute *cp, slot_state state) {
+    pthread_mutex_lock(&cp->lock);
+    slot *s = oldest(cp, state);
+    pthread_mutex_unlock(&cp->lock);
+    return s;
+}
+
+slot *sw_compute_finished(compute *cp) { return find_locked(cp, SLOT_DONE); }
+slot *sw_compute_running(compute *cp) { return find_locked(cp, SLOT_RUNNING); }
+
+void sw_compute_release(compute *cp, slot *s) {
+    pthread_mutex_lock(&cp->lock);
+    s->state = SLOT_FREE;
+    pthread_mutex_unlock(&cp->lock);
+}
+
+void sw_compute_cancel_queued(compute *cp) {
+    pthread_mutex_lock(&cp->lock);
+    for (int i = 0; i < SW_SLOTS; i++)
+        if (cp->slots[i].state == SLOT_QUEUED) cp->slots[i].state = SLOT_FREE;
+    pthread_mutex_unlock(&cp->lock);
+}
+
+void sw_compute_wait(compute *cp, double seconds) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long ns = ts.tv_nsec + (long)(seconds * 1e9);
+    ts.tv_sec += ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
+    pthread_mutex_lock(&cp->lock);
+    if (!oldest(cp, SLOT_DONE)) pthread_cond_timedwait(&cp->wake_main, &cp->lock, &ts);
+    pthread_mutex_unlock(&cp->lock);
+}
+
+bool sw_compute_stop(compute *cp) {
+    if (!cp->running) return true;
+    pthread_mutex_lock(&cp->lock);
+    bool busy = oldest(cp, SLOT_RUNNING) != NULL;
+    cp->quit = true;
+    pthread_cond_signal(&cp->wake_compute);
+    pthread_mutex_unlock(&cp->lock);
+    if (busy) return false; /* abandoned: the process exits around it */
+    pthread_join(cp->thread, NULL);
+    cp->running = false;
+    for (int i = 0; i < SW_SLOTS; i++) free(cp->slots[i].mem);
+    free(cp->work);
+    free(cp->param);
+    return true;
+}

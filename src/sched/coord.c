@@ -1,0 +1,223 @@
+/* coord.c: the coordinator's work queue, chunk sizing, stop logic and progress reports (rank 0 only). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sched_internal.h"
+
+/* Chunk sizing: a chunk should take at least MIN seconds (dispatch cost below 1 %) and at most MAX seconds
+ * (a stop or deadline is never far away), and hold at most MAX_BYTES of results. */
+#define CHUNK_MIN_SECONDS 0.005
+#define CHUNK_MAX_SECONDS 0.25
+#define CHUNK_MAX_BYTES (64.0 * 1024 * 1024)
+
+static bool is_pending(int8_t code, bool retry_failed) {
+    return code == SW_TASK_PENDING || code == SW_TASK_SKIPPED || (retry_failed && sw_outcome_is_failure(code));
+}
+
+/* Run-length encodes the tasks to run from the file's task_status. */
+static sw_status build_queue(coord *c, size_t i, const int8_t *status, uint64_t n) {
+    sweep_queue *q = &c->q[i];
+    size_t cap = 16;
+    q->ranges = malloc(cap * sizeof *q->ranges);
+    SW_CHECK_ALLOC(q->ranges, "the work queue");
+    for (uint64_t t = 0; t < n;) {
+        if (status[t] == SW_TASK_OK) c->ok++;
+        else if (sw_outcome_is_failure(status[t]) && !c->opt->retry_failed) c->failed++;
+        if (!is_pending(status[t], c->opt->retry_failed)) {
+            t++;
+            continue;
+        }
+        uint64_t end = t + 1;
+        while (end < n && is_pending(status[end], c->opt->retry_failed)) end++;
+        if (q->n_ranges == cap) {
+            cap *= 2;
+            range *r = realloc(q->ranges, cap * sizeof *r);
+            SW_CHECK_ALLOC(r, "the work queue");
+            q->ranges = r;
+        }
+        q->ranges[q->n_ranges++] = (range){t, end};
+        q->remaining += end - t;
+        t = end;
+    }
+    return SW_OK;
+}
+
+sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size) {
+    memset(c, 0, sizeof *c);
+    c->spec = spec;
+    c->opt = opt;
+    c->size = size;
+    c->t0 = c->last_progress = sw_now();
+    c->progress_bar = opt->progress == SW_PROGRESS_BAR || (opt->progress == SW_PROGRESS_AUTO && isatty(2));
+    c->q = calloc(spec->n_sweeps, sizeof *c->q);
+    c->told_stop = calloc((size_t)size, sizeof *c->told_stop);
+    c->final = calloc((size_t)size, sizeof *c->final);
+    SW_CHECK_ALLOC(c->q && c->told_stop && c->final, "the coordinator");
+    for (size_t i = 0; i < spec->n_sweeps; i++) {
+        const sw_sweep *sw = &spec->sweeps[i];
+        int8_t *status = malloc(sw->n_tasks);
+        SW_CHECK_ALLOC(status, "the task status table");
+        sw_status s = sw_store_read_status(store, i, status);
+        if (s == SW_OK) s = build_queue(c, i, status, sw->n_tasks);
+        free(status);
+        SW_TRY(s);
+        c->q[i].ramp = 1;
+        double per_task = 13;
+        for (size_t o = 0; o < sw->exp->n_outputs; o++) per_task += 8.0 * (double)sw_store_output_size(store, i, o);
+        c->q[i].bytes_per_task = per_task;
+        c->total += sw->n_tasks;
+        c->remaining += c->q[i].remaining;
+    }
+    c->to_run = c->remaining;
+    return SW_OK;
+}
+
+void sw_coord_free(coord *c) {
+    for (size_t i = 0; c->q && i < c->spec->n_sweeps; i++) free(c->q[i].ranges);
+    free(c->q);
+    free(c->told_stop);
+    free(c->final);
+}
+
+void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {
+    if (why == SW_STOP_SIGNAL) {
+        c->signals++;
+        if (!c->signal) c->signal = signal;
+    }
+    if (c->stop == SW_STOP_NONE || (why == SW_STOP_SIGNAL && c->stop != SW_STOP_SIGNAL)) {
+        if (c->stop == SW_STOP_NONE) c->stop_time = sw_now();
+        c->stop = why;
+    }
+}
+
+/* How many tasks of sweep q the next chunk gets. */
+static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
+    uint64_t n;
+    if (c->opt->chunk) {
+        n = c->opt->chunk;
+    } else if (q->measured == 0) {
+        n = q->ramp; /* nothing measured yet: start small and double */
+    } else {
+        double mean = q->mean > 1e-9 ? q->mean : 1e-9;
+        double lo = ceil(CHUNK_MIN_SECONDS / mean), hi = floor(CHUNK_MAX_SECONDS / mean);
+        double guided = ceil((double)q->remaining / (2.0 * c->size));
+        n = (uint64_t)fmax(1.0, fmin(fmax(guided, lo), fmax(hi, 1.0)));
+    }
+    double byte_cap = floor(CHUNK_MAX_BYTES / q->bytes_per_task);
+    if ((double)n > byte_cap) n = (uint64_t)fmax(byte_cap, 1.0);
+    if (c->opt->deadline > 0 && q->measured > 0) {
+        /* Wall clock, not monotonic: the deadline is a calendar time. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double left = c->opt->deadline - c->opt->deadline_margin - ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec);
+        double fits = floor((left - (q->max - q->mean)) / fmax(q->mean, 1e-9));
+        if (fits < (double)n) n = fits < 1 ? 0 : (uint64_t)fits;
+    }
+    return n;
+}
+
+static bool take(coord *c, size_t i, uint64_t n, work_item *item) {
+    sweep_queue *q = &c->q[i];
+    while (q->next < q->n_ranges && q->ranges[q->next].start == q->ranges[q->next].end) q->next++;
+    if (q->next == q->n_ranges) return false;
+    range *r = &q->ranges[q->next];
+    uint64_t count = r->end - r->start < n ? r->end - r->start : n;
+    *item = (work_item){.sweep = i, .start = r->start, .count = count};
+    r->start += count;
+    q->remaining -= count;
+    c->remaining -= count;
+    if (q->measured == 0 && q->ramp < (1u << 20)) q->ramp *= 2;
+    return true;
+}
+
+void sw_coord_assign(coord *c, int rank, msg_reply *reply) {
+    memset(reply, 0, sizeof *reply);
+    reply->kind = REPLY_STOP;
+    while (c->stop == SW_STOP_NONE && c->current < c->spec->n_sweeps) {
+        sweep_queue *q = &c->q[c->current];
+        if (q->remaining == 0) {
+            c->current++;
+            continue;
+        }
+        uint64_t n = chunk_size(c, q);
+        if (n == 0) {
+            sw_coord_request_stop(c, SW_STOP_DEADLINE, 0);
+            break;
+        }
+        if (take(c, c->current, n, &reply->item)) {
+            reply->kind = REPLY_CHUNK;
+            reply->tail = q->remaining < (uint64_t)(2 * c->size) * reply->item.count;
+            return;
+        }
+        c->current++;
+    }
+    c->told_stop[rank] = true;
+}
+
+void sw_coord_report(coord *c, int rank, const msg_report *r) {
+    switch (r->kind) {
+    case REPORT_ITEM: {
+        sweep_queue *q = &c->q[r->sweep];
+        c->ran += r->count;
+        c->ok += r->count - r->failed;
+        c->failed += r->failed;
+        c->failed_run += r->failed;
+        if (r->count > 0) {
+            double mean = r->sum_seconds / (double)r->count;
+            q->mean = q->measured ? 0.7 * q->mean + 0.3 * mean : mean;
+            q->max = fmax(q->max, r->max_seconds);
+            q->measured += r->count;
+        }
+        if (c->opt->max_failures && c->failed_run >= c->opt->max_failures) sw_coord_request_stop(c, SW_STOP_FAILURES, 0);
+        break;
+    }
+    case REPORT_SIGNAL:
+        for (int k = 0; k < r->signals; k++) sw_coord_request_stop(c, SW_STOP_SIGNAL, (int)r->sweep);
+        break;
+    case REPORT_FINAL:
+        if (!c->final[rank]) c->n_final++;
+        c->final[rank] = true;
+        break;
+    }
+}
+
+static void format_eta(double seconds, char *buf, size_t n) {
+    if (!isfinite(seconds) || seconds < 0) {
+        snprintf(buf, n, "--:--:--");
+        return;
+    }
+    long s = lround(seconds);
+    snprintf(buf, n, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+}
+
+void sw_coord_progress(coord *c, bool final) {
+    if (c->opt->progress == SW_PROGRESS_NONE) return;
+    double now = sw_now(), elapsed = now - c->t0;
+    double fraction = c->to_run ? (double)c->ran / (double)c->to_run : 1.0;
+    bool due = c->progress_bar ? now - c->last_progress >= 0.2
+                               : now - c->last_progress >= 10.0 ||
+                                     (fraction - c->last_progress_fraction >= 0.05 && now - c->last_progress >= 1.0);
+    if (!due && !final) return;
+    double rate = elapsed > 0 ? (double)c->ran / elapsed : 0;
+    char eta[32];
+    format_eta(rate > 0 ? (double)(c->to_run - c->ran) / rate : NAN, eta, sizeof eta);
+    fprintf(stderr, "%s[%5.1f%%] %llu/%llu tasks, %.4g tasks/s, ETA %s, %llu failed%s", c->progress_bar ? "\r" : "",
+            100.0 * fraction, (unsigned long long)c->ran, (unsigned long long)c->to_run, rate, eta,
+            (unsigned long long)c->failed_run, c->progress_bar && !final ? "   " : "\n");
+    fflush(stderr);
+    c->last_progress = now;
+    c->last_progress_fraction = fraction;
+}
+
+sw_status sw_coord_mark_skipped(coord *c, sw_store *store) {
+    for (size_t i = 0; i < c->spec->n_sweeps; i++) {
+        sweep_queue *q = &c->q[i];
+        for (size_t k = q->next; k < q->n_ranges; k++)
+            SW_TRY(sw_store_mark_range(store, i, q->ranges[k].start, q->ranges[k].end - q->ranges[k].start,
+                                       SW_TASK_SKIPPED));
+    }
+    return SW_OK;
+}

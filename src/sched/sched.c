@@ -1,0 +1,353 @@
+/* sched.c: the main-thread loop of every rank: fetch work, hand it to the compute thread, write results, report,
+ * and on rank 0 coordinate. See sched.h for the design. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched_internal.h"
+
+static volatile sig_atomic_t signal_count = 0, first_signal = 0;
+
+static void on_signal(int sig) {
+    if (!first_signal) first_signal = sig;
+    signal_count++;
+}
+
+void sw_sched_install_signal_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+#define SW_MPI(call)                                                                                        \
+    do {                                                                                                   \
+        int sw_mpi_rc_ = (call);                                                                           \
+        if (sw_mpi_rc_ != MPI_SUCCESS) {                                                                   \
+            char sw_mpi_text_[MPI_MAX_ERROR_STRING];                                                       \
+            int sw_mpi_len_ = 0;                                                                           \
+            MPI_Error_string(sw_mpi_rc_, sw_mpi_text_, &sw_mpi_len_);                                      \
+            return SW_FAIL(SW_ERR_MPI, "%s failed: %s", #call, sw_mpi_text_);                             \
+        }                                                                                                  \
+    } while (0)
+
+/* Work items shorter than this are fetched ahead, so the round trip to the coordinator is hidden. Longer ones are
+ * not: fetching ahead would hoard work that an idle rank could do. */
+#define PREFETCH_SECONDS 0.1
+#define NAP_MIN 20e-6
+#define NAP_MAX 2e-3
+
+typedef struct worker {
+    MPI_Comm comm;
+    int rank, size;
+    sw_store *store;
+    compute cp;
+    coord *co;               /* rank 0 only */
+    bool requesting;         /* a request is out, its reply not yet in */
+    MPI_Request reply_req, control_req;
+    msg_reply reply;
+    int32_t control;
+    bool stopped;            /* told there is no more work */
+    bool draining, aborting, abort_done;
+    bool final_sent, finalized;
+    bool tail;
+    int signals_seen;
+    uint64_t ran;
+} worker;
+
+/* ---- talking to the coordinator: a function call on rank 0, a message elsewhere ---- */
+
+static sw_status send_report(worker *w, const msg_report *r) {
+    if (w->rank == 0) {
+        sw_coord_report(w->co, 0, r);
+        return SW_OK;
+    }
+    SW_MPI(MPI_Send(r, sizeof *r, MPI_BYTE, 0, TAG_REPORT, w->comm));
+    return SW_OK;
+}
+
+static sw_status send_failure(worker *w, const failure_record *f) {
+    if (w->rank == 0)
+        return sw_store_log_failure(w->store, f->sweep, f->task, f->outcome, f->rank, f->seconds, f->message);
+    SW_MPI(MPI_Send(f, sizeof *f, MPI_BYTE, 0, TAG_FAILURE, w->comm));
+    return SW_OK;
+}
+
+static sw_status accept_reply(worker *w, const msg_reply *reply) {
+    w->requesting = false;
+    if (reply->kind == REPLY_STOP) {
+        w->stopped = true;
+        return SW_OK;
+    }
+    w->tail = reply->tail;
+    if (w->draining || w->aborting) return SW_OK; /* the stop overtook the reply: the tasks stay pending */
+    return sw_compute_queue(&w->cp, &reply->item);
+}
+
+static sw_status request_work(worker *w) {
+    w->requesting = true;
+    if (w->rank == 0) {
+        msg_reply reply;
+        sw_coord_assign(w->co, 0, &reply);
+        return accept_reply(w, &reply);
+    }
+    int32_t want = 1;
+    SW_MPI(MPI_Irecv(&w->reply, sizeof w->reply, MPI_BYTE, 0, TAG_REPLY, w->comm, &w->reply_req));
+    SW_MPI(MPI_Send(&want, 1, MPI_INT32_T, 0, TAG_REQUEST, w->comm));
+    return SW_OK;
+}
+
+/* Fetch when idle, or ahead when the running item will be done soon (see PREFETCH_SECONDS). */
+static bool wants_work(worker *w) {
+    if (w->requesting || w->stopped || w->draining || w->aborting) return false;
+    int busy = sw_compute_busy(&w->cp);
+    if (busy == 0) return true;
+    if (busy >= SW_SLOTS || w->tail) return false;
+    slot *s = sw_compute_running(&w->cp);
+    if (!s) return false;
+    double mean = atomic_load_explicit(&w->cp.mean_task, memory_order_relaxed);
+    uint64_t left = s->item.count - atomic_load_explicit(&s->done, memory_order_acquire);
+    return mean > 0 && (double)left * mean < PREFETCH_SECONDS;
+}
+
+/* ---- results ---- */
+
+static sw_status write_slot(worker *w, slot *s, uint64_t count) {
+    sw_result_block b = {.sweep = s->item.sweep, .start = s->item.start, .count = count, .out = s->out,
+                         .status = s->status, .seconds = s->seconds};
+    SW_TRY(sw_store_write_block(w->store, &b, w->rank));
+    msg_report r = {.kind = REPORT_ITEM, .sweep = s->item.sweep, .count = count};
+    for (uint64_t k = 0; k < count; k++) {
+        r.sum_seconds += s->seconds[k];
+        r.max_seconds = fmax(r.max_seconds, s->seconds[k]);
+        r.failed += sw_outcome_is_failure(s->status[k]);
+    }
+    uint64_t records = s->n_failed < SW_FAIL_RECORDS ? s->n_failed : SW_FAIL_RECORDS;
+    for (uint64_t k = 0; k < records; k++)
+        if (s->fails[k].task < s->item.start + count) SW_TRY(send_failure(w, &s->fails[k]));
+    w->ran += count;
+    return send_report(w, &r);
+}
+
+static sw_status harvest(worker *w, bool *activity) {
+    slot *s;
+    while ((s = sw_compute_finished(&w->cp))) {
+        SW_TRY(write_slot(w, s, atomic_load_explicit(&s->done, memory_order_acquire)));
+        sw_compute_release(&w->cp, s);
+        *activity = true;
+    }
+    if (w->aborting && !w->abort_done) {
+        /* Keep what the running item finished; its remaining tasks stay pending. */
+        w->abort_done = true;
+        slot *r = sw_compute_running(&w->cp);
+        if (r) SW_TRY(write_slot(w, r, atomic_load_explicit(&r->done, memory_order_acquire)));
+    }
+    return SW_OK;
+}
+
+/* ---- stopping ---- */
+
+static void start_drain(worker *w) {
+    if (w->draining) return;
+    w->draining = true;
+    atomic_store(&w->cp.drain, true);
+    sw_compute_cancel_queued(&w->cp);
+}
+
+static void start_abort(worker *w) {
+    start_drain(w);
+    w->aborting = true;
+}
+
+static sw_status watch_signals(worker *w) {
+    int seen = signal_count;
+    if (seen == w->signals_seen) return SW_OK;
+    msg_report r = {.kind = REPORT_SIGNAL, .signals = seen - w->signals_seen, .sweep = (uint64_t)first_signal};
+    w->signals_seen = seen;
+    start_drain(w);
+    if (seen >= 2) start_abort(w);
+    return send_report(w, &r);
+}
+
+static sw_status handle_control(worker *w, int32_t kind) {
+    if (kind == CONTROL_DRAIN) start_drain(w);
+    else if (kind == CONTROL_ABORT) start_abort(w);
+    else if (kind == CONTROL_FINALIZE) w->finalized = true;
+    return SW_OK;
+}
+
+/* ---- non-zero ranks: poll the coordinator's replies and controls ---- */
+
+static sw_status poll_messages(worker *w, bool *activity) {
+    int flag = 0;
+    if (w->requesting) {
+        SW_MPI(MPI_Test(&w->reply_req, &flag, MPI_STATUS_IGNORE));
+        if (flag) {
+            SW_TRY(accept_reply(w, &w->reply));
+            *activity = true;
+        }
+    }
+    for (;;) {
+        SW_MPI(MPI_Test(&w->control_req, &flag, MPI_STATUS_IGNORE));
+        if (!flag) break;
+        *activity = true;
+        SW_TRY(handle_control(w, w->control));
+        if (w->finalized) break;
+        SW_MPI(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
+    }
+    return SW_OK;
+}
+
+/* ---- rank 0: serve the other ranks ---- */
+
+static sw_status send_control(worker *w, int to, int32_t kind) {
+    SW_MPI(MPI_Send(&kind, 1, MPI_INT32_T, to, TAG_CONTROL, w->comm));
+    return SW_OK;
+}
+
+static sw_status broadcast_control(worker *w, int32_t kind) {
+    for (int r = 1; r < w->size; r++)
+        if (!w->co->final[r]) SW_TRY(send_control(w, r, kind));
+    return SW_OK;
+}
+
+static sw_status serve_one(worker *w, const MPI_Status *st) {
+    coord *c = w->co;
+    if (st->MPI_TAG == TAG_REQUEST) {
+        int32_t want;
+        SW_MPI(MPI_Recv(&want, 1, MPI_INT32_T, st->MPI_SOURCE, TAG_REQUEST, w->comm, MPI_STATUS_IGNORE));
+        msg_reply reply;
+        sw_coord_assign(c, st->MPI_SOURCE, &reply);
+        SW_MPI(MPI_Send(&reply, sizeof reply, MPI_BYTE, st->MPI_SOURCE, TAG_REPLY, w->comm));
+    } else if (st->MPI_TAG == TAG_REPORT) {
+        msg_report r;
+        SW_MPI(MPI_Recv(&r, sizeof r, MPI_BYTE, st->MPI_SOURCE, TAG_REPORT, w->comm, MPI_STATUS_IGNORE));
+        sw_coord_report(c, st->MPI_SOURCE, &r);
+    } else if (st->MPI_TAG == TAG_FAILURE) {
+        failure_record f;
+        SW_MPI(MPI_Recv(&f, sizeof f, MPI_BYTE, st->MPI_SOURCE, TAG_FAILURE, w->comm, MPI_STATUS_IGNORE));
+        f.message[sizeof f.message - 1] = '\0';
+        SW_TRY(sw_store_log_failure(w->store, f.sweep, f.task, f.outcome, f.rank, f.seconds, f.message));
+    } else {
+        return SW_FAIL(SW_ERR_INTERNAL, "unexpected message tag %d from rank %d", st->MPI_TAG, st->MPI_SOURCE);
+    }
+    return SW_OK;
+}
+
+static sw_status coordinate(worker *w, bool *activity) {
+    coord *c = w->co;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->comm, &flag, &st));
+        if (!flag) break;
+        *activity = true;
+        SW_TRY(serve_one(w, &st));
+    }
+    if (c->stop == SW_STOP_SIGNAL && !c->drain_sent) {
+        c->drain_sent = true;
+        start_drain(w);
+        SW_TRY(broadcast_control(w, CONTROL_DRAIN));
+    }
+    bool out_of_time = c->stop == SW_STOP_SIGNAL && sw_now() - c->stop_time > w->co->opt->grace;
+    if ((c->signals >= 2 || out_of_time) && !c->abort_sent) {
+        c->abort_sent = true;
+        start_abort(w);
+        SW_TRY(broadcast_control(w, CONTROL_ABORT));
+    }
+    sw_coord_progress(c, false);
+    return SW_OK;
+}
+
+/* ---- the loop ---- */
+
+static bool done_working(worker *w) {
+    if (w->requesting) return false;
+    if (w->aborting) return w->abort_done && !sw_compute_finished(&w->cp);
+    return (w->stopped || w->draining) && sw_compute_busy(&w->cp) == 0;
+}
+
+static sw_status step(worker *w, bool *activity) {
+    SW_TRY(watch_signals(w));
+    SW_TRY(harvest(w, activity));
+    if (wants_work(w)) {
+        SW_TRY(request_work(w));
+        *activity = true;
+    }
+    if (w->rank != 0) SW_TRY(poll_messages(w, activity));
+    else SW_TRY(coordinate(w, activity));
+    if (!w->final_sent && done_working(w)) {
+        w->final_sent = true;
+        msg_report r = {.kind = REPORT_FINAL};
+        SW_TRY(send_report(w, &r));
+    }
+    return SW_OK;
+}
+
+static bool finished(worker *w) {
+    if (w->rank != 0) return w->finalized;
+    return w->co->n_final == w->size;
+}
+
+static sw_status main_loop(worker *w) {
+    double nap = NAP_MIN;
+    while (!finished(w)) {
+        bool activity = false;
+        SW_TRY(step(w, &activity));
+        nap = activity ? NAP_MIN : fmin(nap * 2, NAP_MAX);
+        if (!activity) sw_compute_wait(&w->cp, nap);
+    }
+    if (w->rank == 0)
+        for (int r = 1; r < w->size; r++) SW_TRY(send_control(w, r, CONTROL_FINALIZE));
+    return SW_OK;
+}
+
+/* Rank 0 turns the coordinator's view into the result every rank returns. */
+static void fill_result(const coord *c, double seconds, sw_run_result *res) {
+    memset(res, 0, sizeof *res);
+    res->total = c->total;
+    res->ok = c->ok;
+    res->failed = c->failed;
+    res->ran = c->ran;
+    res->pending = c->total - c->ok - c->failed;
+    res->seconds = seconds;
+    res->stop = c->stop;
+    res->signal = c->signal;
+}
+
+sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
+                       sw_run_result *result) {
+    worker w = {.comm = comm, .store = store};
+    MPI_Comm_rank(comm, &w.rank);
+    MPI_Comm_size(comm, &w.size);
+    double t0 = sw_now();
+    coord co;
+    sw_status s = SW_OK;
+    if (w.rank == 0) {
+        s = sw_coord_init(&co, spec, store, opt, w.size);
+        w.co = &co;
+    }
+    int ok = s == SW_OK;
+    MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
+    if (!ok) return w.rank == 0 ? s : SW_FAIL(SW_ERR_HDF5, "%s", "");
+    SW_TRY(sw_compute_start(&w.cp, spec, store, w.rank));
+    if (w.rank != 0) SW_MPI(MPI_Irecv(&w.control, 1, MPI_INT32_T, 0, TAG_CONTROL, comm, &w.control_req));
+    s = main_loop(&w);
+    if (s != SW_OK) return s; /* a runner error: the caller aborts the job */
+    if (w.rank == 0) {
+        if (co.stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(&co, store);
+        sw_coord_progress(&co, true);
+        fill_result(&co, sw_now() - t0, result);
+        sw_coord_free(&co);
+    }
+    MPI_Bcast(result, sizeof *result, MPI_BYTE, 0, comm);
+    int abandoned = !sw_compute_stop(&w.cp), any_abandoned = 0;
+    MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_LOR, comm);
+    result->abandoned = any_abandoned;
+    return s;
+}

@@ -1,0 +1,46 @@
+/* store_internal.h: the store's private state, shared by its source files. */
+#ifndef SW_STORE_INTERNAL_H
+#define SW_STORE_INTERNAL_H
+
+#include <hdf5.h>
+
+#include "h5util.h"
+#include "mpisweep/store.h"
+
+enum { SW_FAILURE_MESSAGE_BYTES = 240, SW_FAILURE_LOG_CAPACITY = 10000 };
+
+typedef struct sweep_handles {
+    hid_t group;
+    size_t n_outputs;
+    hid_t *outputs;       /* one dataset per output */
+    size_t *out_size;     /* doubles per task of each output */
+    hid_t status, seconds, rank;
+    hid_t fail_task, fail_outcome, fail_rank, fail_seconds, fail_message;
+    uint64_t fail_capacity, fail_used;
+    int n_task_dims;
+    hsize_t task_dims[H5S_MAX_RANK];
+    char *history;        /* the history attribute including this run's start line */
+} sweep_handles;
+
+struct sw_store {
+    MPI_Comm comm;
+    int rank;
+    hid_t file;
+    const sw_spec *spec;
+    sweep_handles *sweeps;
+    int lock_fd;          /* rank 0: holds the run lock; -1 elsewhere */
+    char *run_line;       /* this run's history line so far */
+};
+
+/* Creates the whole layout of a new sweep group. Collective. */
+sw_status sw_store_create_sweep(sw_store *st, size_t i);
+/* Opens the datasets of an existing sweep group (resume). Collective. */
+sw_status sw_store_open_sweep(sw_store *st, size_t i);
+/* Closes a sweep's handles and frees its memory. */
+void sw_store_close_sweep(sweep_handles *h);
+/* Selects the elements of tasks [start, start + count) (row-major over the task dims) followed by `inner` elements
+ * per task, in a dataspace of rank n_task_dims (+1 when inner dims are flattened by the caller). */
+sw_status sw_store_select_tasks(hid_t space, const sweep_handles *h, int n_inner, const hsize_t *inner,
+                                uint64_t start, uint64_t count);
+
+#endif
