@@ -170,6 +170,6 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli_in) {
         if (code == SW_EXIT_INTERRUPTED) fprintf(stderr, "mpisweep: resume with: --resume -o %s\n", cli.output);
         if (code == SW_EXIT_TASKS_FAILED) fprintf(stderr, "mpisweep: failure messages: mpisweep status %s\n", cli.output);
     }
-    sw_spec_free(&spec);
+    if (!result.abandoned) sw_spec_free(&spec); /* an abandoned task may still read it */
     return finish(comm, code, result.abandoned);
 }

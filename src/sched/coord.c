@@ -83,10 +83,7 @@ void sw_coord_free(coord *c) {
 }
 
 void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {
-    if (why == SW_STOP_SIGNAL) {
-        c->signals++;
-        if (!c->signal) c->signal = signal;
-    }
+    if (why == SW_STOP_SIGNAL && !c->signal) c->signal = signal;
     if (c->stop == SW_STOP_NONE || (why == SW_STOP_SIGNAL && c->stop != SW_STOP_SIGNAL)) {
         if (c->stop == SW_STOP_NONE) c->stop_time = sw_now();
         c->stop = why;
@@ -175,7 +172,8 @@ void sw_coord_report(coord *c, int rank, const msg_report *r) {
         break;
     }
     case REPORT_SIGNAL:
-        for (int k = 0; k < r->signals; k++) sw_coord_request_stop(c, SW_STOP_SIGNAL, (int)r->sweep);
+        if (r->signals > c->signals) c->signals = r->signals;
+        sw_coord_request_stop(c, SW_STOP_SIGNAL, r->signal);
         break;
     case REPORT_FINAL:
         if (!c->final[rank]) c->n_final++;

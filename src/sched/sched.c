@@ -47,6 +47,7 @@ typedef struct worker {
     int rank, size;
     sw_store *store;
     compute cp;
+    bool abandoned;          /* this rank's compute thread was left running in a task */
     coord *co;               /* rank 0 only */
     bool requesting;         /* a request is out, its reply not yet in */
     MPI_Request reply_req, control_req;
@@ -167,7 +168,8 @@ static void start_abort(worker *w) {
 static sw_status watch_signals(worker *w) {
     int seen = signal_count;
     if (seen == w->signals_seen) return SW_OK;
-    msg_report r = {.kind = REPORT_SIGNAL, .signals = seen - w->signals_seen, .sweep = (uint64_t)first_signal};
+    /* Cumulative count: mpirun and srun signal every rank, so one Ctrl-C reaches the coordinator once per rank. */
+    msg_report r = {.kind = REPORT_SIGNAL, .signals = seen, .signal = first_signal};
     w->signals_seen = seen;
     start_drain(w);
     if (seen >= 2) start_abort(w);
@@ -320,34 +322,48 @@ static void fill_result(const coord *c, double seconds, sw_run_result *res) {
     res->signal = c->signal;
 }
 
-sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
-                       sw_run_result *result) {
-    worker w = {.comm = comm, .store = store};
-    MPI_Comm_rank(comm, &w.rank);
-    MPI_Comm_size(comm, &w.size);
+/* Runs the loop of one rank; rank 0 also owns the coordinator. */
+static sw_status run_worker(worker *w, const sw_spec *spec, const sw_run_options *opt, sw_run_result *result) {
     double t0 = sw_now();
     coord co;
     sw_status s = SW_OK;
-    if (w.rank == 0) {
-        s = sw_coord_init(&co, spec, store, opt, w.size);
-        w.co = &co;
+    if (w->rank == 0) {
+        s = sw_coord_init(&co, spec, w->store, opt, w->size);
+        w->co = &co;
     }
     int ok = s == SW_OK;
-    MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
-    if (!ok) return w.rank == 0 ? s : SW_FAIL(SW_ERR_HDF5, "%s", "");
-    SW_TRY(sw_compute_start(&w.cp, spec, store, w.rank));
-    if (w.rank != 0) SW_MPI(MPI_Irecv(&w.control, 1, MPI_INT32_T, 0, TAG_CONTROL, comm, &w.control_req));
-    s = main_loop(&w);
+    MPI_Bcast(&ok, 1, MPI_INT, 0, w->comm);
+    if (!ok) return w->rank == 0 ? s : SW_FAIL(SW_ERR_HDF5, "%s", "");
+    SW_TRY(sw_compute_start(&w->cp, spec, w->store, w->rank));
+    if (w->rank != 0) SW_MPI(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
+    s = main_loop(w);
     if (s != SW_OK) return s; /* a runner error: the caller aborts the job */
-    if (w.rank == 0) {
-        if (co.stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(&co, store);
+    if (w->rank == 0) {
+        if (co.stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(&co, w->store);
         sw_coord_progress(&co, true);
         fill_result(&co, sw_now() - t0, result);
         sw_coord_free(&co);
+        w->co = NULL;
     }
-    MPI_Bcast(result, sizeof *result, MPI_BYTE, 0, comm);
-    int abandoned = !sw_compute_stop(&w.cp), any_abandoned = 0;
-    MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_LOR, comm);
+    MPI_Bcast(result, sizeof *result, MPI_BYTE, 0, w->comm);
+    int abandoned = !sw_compute_stop(&w->cp), any_abandoned = 0;
+    MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_LOR, w->comm);
     result->abandoned = any_abandoned;
+    w->abandoned = abandoned;
+    return s;
+}
+
+sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
+                       sw_run_result *result) {
+    memset(result, 0, sizeof *result);
+    /* On the heap: a compute thread abandoned in a task keeps using its state until the process exits. */
+    worker *w = calloc(1, sizeof *w);
+    SW_CHECK_ALLOC(w, "the worker");
+    w->comm = comm;
+    w->store = store;
+    MPI_Comm_rank(comm, &w->rank);
+    MPI_Comm_size(comm, &w->size);
+    sw_status s = run_worker(w, spec, opt, result);
+    if (!w->abandoned) free(w);
     return s;
 }

@@ -104,7 +104,7 @@ typedef struct coord {
     bool *told_stop, *final;
     int n_final;
     sw_stop_reason stop;
-    int signal, signals;
+    int signal, signals;    /* first signal; most signals any one rank received */
     bool drain_sent, abort_sent;
     double stop_time, t0;
     double last_progress;
@@ -124,7 +124,8 @@ typedef struct msg_reply {
 } msg_reply;
 
 typedef struct msg_report {
-    int32_t kind, signals;
+    int32_t kind;
+    int32_t signals, signal; /* REPORT_SIGNAL: signals this rank received so far, and the first one */
     uint64_t sweep, count, failed;
     double sum_seconds, max_seconds;
 } msg_report;
@@ -135,7 +136,7 @@ void sw_coord_free(coord *c);
 void sw_coord_assign(coord *c, int rank, msg_reply *reply);
 /* Takes a report from `rank` (finished item, signal, or final). */
 void sw_coord_report(coord *c, int rank, const msg_report *r);
-/* Asks for a stop; idempotent; escalates to abort on a second signal. */
+/* Asks for a stop; idempotent. */
 void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal);
 /* Prints progress when due. */
 void sw_coord_progress(coord *c, bool final);
