@@ -1,0 +1,66 @@
+# lib.sh: helpers for the runner tests. Each test sources it, gets a fresh work directory, and fails on the first
+# failed check with a message saying what was expected.
+set -u
+: "${MPISWEEP:?set by CTest}" "${SW_MPIEXEC:=mpirun}" "${SW_H5DIFF:=h5diff}" "${SW_WORK:=$(mktemp -d)}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+rm -rf "$SW_WORK" && mkdir -p "$SW_WORK" && cd "$SW_WORK" || exit 1
+checks=0
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+done_testing() { echo "$checks passed, 0 failed"; exit 0; }
+
+# mpirun_sweep N ARGS...: mpisweep under mpirun with N ranks (N = 0: without mpirun).
+mpirun_sweep() {
+  local n=$1; shift
+  if [ "$n" -eq 0 ]; then "$MPISWEEP" "$@"; else "$SW_MPIEXEC" -n "$n" "$MPISWEEP" "$@"; fi
+}
+
+# spawn N LOG ARGS...: starts mpisweep in the background (mpirun itself, not a subshell, so that $pid is the
+# process a user would signal); sets pid.
+spawn() {
+  local n=$1 log=$2; shift 2
+  if [ "$n" -eq 0 ]; then "$MPISWEEP" "$@" > "$log" 2>&1 &
+  else "$SW_MPIEXEC" -n "$n" "$MPISWEEP" "$@" > "$log" 2>&1 &
+  fi
+  pid=$!
+}
+
+# expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in last.log, and checks its exit code.
+expect_exit() {
+  local want=$1 what=$2; shift 2
+  "$@" > last.log 2>&1
+  local got=$?
+  [ "$got" -eq "$want" ] || { cat last.log >&2; fail "$what: exit $got, expected $want"; }
+  pass "$what (exit $want)"
+}
+
+expect_log() { grep -q -- "$1" last.log || { cat last.log >&2; fail "expected '$1' in the output"; }; pass "message: $1"; }
+
+# same_results A B SWEEP DATASET...: the datasets are identical in both files (h5diff compares values exactly).
+same_results() {
+  local a=$1 b=$2 sweep=$3; shift 3
+  for d in "$@"; do
+    "$SW_H5DIFF" -q "$a" "$b" "/$sweep/$d" "/$sweep/$d" || fail "/$sweep/$d differs between $a and $b"
+  done
+  pass "$a and $b have identical $sweep/{$*}"
+}
+
+# status_counts FILE: prints "done pending failed skipped" of the first sweep line of mpisweep status.
+status_counts() {
+  "$MPISWEEP" status "$1" | sed -n 's/.*tasks: \([0-9]*\) done, \([0-9]*\) pending, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3 \4/p' | head -1
+}
+
+# ran_tasks: the "this run: N tasks" count of the last run's summary in last.log.
+ran_tasks() { sed -n 's/.*this run: \([0-9]*\) tasks.*/\1/p' last.log | tail -1; }
+
+# wait_for_progress FILE N: waits (up to 60 s) until FILE has at least N finished tasks.
+wait_for_done() {
+  for _ in $(seq 600); do
+    local c; c=$(status_counts "$1" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$c" ] && [ "$c" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "$1 never reached $2 finished tasks"
+}
