@@ -1,4 +1,5 @@
 /* main.c: entry point. Commands that need no MPI (plan, status, experiments, describe) never initialise it. */
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@ void sw_report_error(sw_status s, int rank, int size) {
 }
 
 int main(int argc, char **argv) {
+    /* GSL aborts the process on a domain error by default; our kernels check GSL's return values instead, and a
+     * bad task must become a failed task, not a dead rank. */
+    gsl_set_error_handler_off();
     sw_cli cli;
     sw_status s = sw_cli_parse(argc, argv, &cli);
     if (s == SW_ERR_INTERRUPTED) { /* --help or --version was printed */

@@ -46,6 +46,25 @@ static void test_stream_is_pure_function(void **state) {
     for (int i = 0; i < 11; i++) assert_int_equal(sw_rng_u64(&a), bulk[i]);
 }
 
+/* The bulk path computes several Philox blocks at once with its own round code: it must give exactly the words of
+ * Random123's block function (the scalar path), also where the block counter wraps (it never carries into the
+ * replicate word). */
+static void test_bulk_equals_random123(void **state) {
+    (void)state;
+    enum { WORDS = 1003 };
+    static uint64_t bulk[WORDS];
+    sw_rng_key near_carry = key;
+    for (int variant = 0; variant < 2; variant++) {
+        sw_rng a, b;
+        sw_rng_init(&a, &near_carry, 5);
+        sw_rng_init(&b, &near_carry, 5);
+        if (variant == 1) a.ctr[0] = b.ctr[0] = ~0ULL - 40; /* the low counter word wraps inside the fill */
+        sw_rng_fill_u64(&b, bulk, WORDS);
+        for (int i = 0; i < WORDS; i++) assert_int_equal(sw_rng_u64(&a), bulk[i]);
+        assert_int_equal(sw_rng_u64(&a), sw_rng_u64(&b)); /* both streams continue at the same place */
+    }
+}
+
 static void test_streams_differ(void **state) {
     (void)state;
     sw_rng_key other = key;
@@ -101,6 +120,21 @@ static void test_normal(void **state) {
     free(x);
 }
 
+/* The ziggurat's correctness: the empirical CDF at points across the body, the layer edges and the tail (beyond
+ * 3.654) matches Phi within 4 SE of a proportion, and the sample is symmetric. */
+static void test_normal_cdf(void **state) {
+    (void)state;
+    double *x = draws(sw_rng_fill_normal, 16);
+    static const double points[] = {-4.0, -3.7, -3.0, -2.2, -1.5, -0.9, -0.3, 0.0, 0.2, 0.7, 1.3, 2.0, 2.6, 3.3, 3.8};
+    for (size_t j = 0; j < sizeof points / sizeof points[0]; j++) {
+        size_t below = 0;
+        for (size_t i = 0; i < N; i++) below += x[i] <= points[j];
+        double p = 0.5 * erfc(-points[j] / M_SQRT2), f = (double)below / N;
+        assert_true(fabs(f - p) <= 4 * sqrt(p * (1 - p) / N) + 1.0 / N);
+    }
+    free(x);
+}
+
 static void test_exponential(void **state) {
     (void)state;
     double *x = draws(sw_rng_fill_exponential, 12);
@@ -144,8 +178,9 @@ static void test_below_and_permutation(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_philox_known_answers), cmocka_unit_test(test_stream_is_pure_function),
-        cmocka_unit_test(test_streams_differ),       cmocka_unit_test(test_uniform),
-        cmocka_unit_test(test_normal),               cmocka_unit_test(test_exponential),
+        cmocka_unit_test(test_bulk_equals_random123), cmocka_unit_test(test_streams_differ),
+        cmocka_unit_test(test_uniform),              cmocka_unit_test(test_normal),
+        cmocka_unit_test(test_normal_cdf),           cmocka_unit_test(test_exponential),
         cmocka_unit_test(test_gumbel),               cmocka_unit_test(test_rademacher),
         cmocka_unit_test(test_below_and_permutation),
     };
