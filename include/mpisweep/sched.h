@@ -52,6 +52,8 @@ typedef struct sw_run_result {
     uint64_t pending;        /* tasks still pending or skipped after this run */
     uint64_t ran;            /* tasks this run executed */
     double seconds;          /* wall time of this run */
+    uint64_t requests;       /* work requests the coordinator answered */
+    double service_seconds;  /* time the coordinator spent answering them */
     sw_stop_reason stop;
     int signal;              /* the first signal received, 0 if none */
     bool abandoned;          /* running tasks were abandoned: the compute threads may still be busy */

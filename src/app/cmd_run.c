@@ -93,9 +93,11 @@ static int exit_code(const sw_run_result *r) {
 }
 
 static void summary_line(const sw_run_result *r, char *buf, size_t n) {
-    snprintf(buf, n, "%s; this run: %llu tasks in %.3f s; file: %llu ok, %llu failed, %llu pending of %llu",
-             stop_text(r), (unsigned long long)r->ran, r->seconds, (unsigned long long)r->ok,
-             (unsigned long long)r->failed, (unsigned long long)r->pending, (unsigned long long)r->total);
+    double per_request = r->requests ? 1e6 * r->service_seconds / (double)r->requests : 0;
+    snprintf(buf, n, "%s; this run: %llu tasks in %.3f s (%llu work requests, %.2f us each); file: %llu ok, "
+             "%llu failed, %llu pending of %llu", stop_text(r), (unsigned long long)r->ran, r->seconds,
+             (unsigned long long)r->requests, per_request, (unsigned long long)r->ok, (unsigned long long)r->failed,
+             (unsigned long long)r->pending, (unsigned long long)r->total);
 }
 
 static int finish(MPI_Comm comm, int code, bool abandoned) {

@@ -1,5 +1,5 @@
 /* builtin.c: experiments that exercise the runner itself: noop (dispatch and determinism), sleep (load balance),
- * fail (failure handling). They go through the same registry and schemas as the science. */
+ * fail (failure handling), histogram (large outputs: I/O). They go through the same registry and schemas as the science. */
 #include <errno.h>
 #include <math.h>
 #include <time.h>
@@ -129,4 +129,40 @@ const sw_experiment sw_exp_fail = {
     .outputs = fail_outputs,
     .n_outputs = SW_COUNT(fail_outputs),
     .run = fail_run,
+};
+
+/* ---- histogram ---- */
+enum { HIST_SAMPLES, HIST_BINS };
+enum { HIST_STREAM = 0 };
+
+static const sw_param histogram_params[] = {
+    [HIST_SAMPLES] = {.name = "samples", .type = SW_INT, .min = 0, .max = 1e9, .def = 1000, .unit = "1",
+                      .help = "uniforms drawn"},
+    [HIST_BINS] = {.name = "bins", .type = SW_INT, .min = 1, .max = 1 << 20, .def = 4096, .unit = "1",
+                   .help = "equal bins over [0, 1)", .shape = true},
+};
+
+static const sw_output histogram_outputs[] = {
+    {.name = "counts", .unit = "1", .help = "uniforms per bin", .ndims = 1, .dims = {{.name = "bin", .param = "bins"}}},
+};
+
+static sw_outcome histogram_run(const sw_task *t) {
+    sw_rng rng;
+    sw_rng_init(&rng, &t->key, HIST_STREAM);
+    int64_t bins = t->param[HIST_BINS].integer, samples = t->param[HIST_SAMPLES].integer;
+    double *counts = t->out[0];
+    for (int64_t b = 0; b < bins; b++) counts[b] = 0.0;
+    for (int64_t k = 0; k < samples; k++) counts[(int64_t)(sw_rng_uniform(&rng) * (double)bins)] += 1.0;
+    return SW_TASK_OK;
+}
+
+const sw_experiment sw_exp_histogram = {
+    .name = "histogram",
+    .summary = "histograms uniforms into many bins: a cheap task with a large output, for I/O benchmarks",
+    .article = RUNNER_ARTICLE,
+    .params = histogram_params,
+    .n_params = SW_COUNT(histogram_params),
+    .outputs = histogram_outputs,
+    .n_outputs = SW_COUNT(histogram_outputs),
+    .run = histogram_run,
 };

@@ -90,6 +90,8 @@ void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {
     }
 }
 
+static void assign(coord *c, int rank, msg_reply *reply);
+
 /* How many tasks of sweep q the next chunk gets. */
 static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
     uint64_t n;
@@ -131,6 +133,13 @@ static bool take(coord *c, size_t i, uint64_t n, work_item *item) {
 }
 
 void sw_coord_assign(coord *c, int rank, msg_reply *reply) {
+    double t0 = sw_now();
+    c->requests++;
+    assign(c, rank, reply);
+    c->service_seconds += sw_now() - t0;
+}
+
+static void assign(coord *c, int rank, msg_reply *reply) {
     memset(reply, 0, sizeof *reply);
     reply->kind = REPLY_STOP;
     while (c->stop == SW_STOP_NONE && c->current < c->spec->n_sweeps) {

@@ -319,6 +319,8 @@ static void fill_result(const coord *c, double seconds, sw_run_result *res) {
     res->pending = c->total - c->ok - c->failed;
     res->seconds = seconds;
     res->stop = c->stop;
+    res->requests = c->requests;
+    res->service_seconds = c->service_seconds;
     res->signal = c->signal;
 }
 

@@ -107,6 +107,8 @@ typedef struct coord {
     int signal, signals;    /* first signal; most signals any one rank received */
     bool drain_sent, abort_sent;
     double stop_time, t0;
+    uint64_t requests;      /* work requests answered, and the time spent on them */
+    double service_seconds;
     double last_progress;
     double last_progress_fraction;
     bool progress_bar;
