@@ -5,6 +5,8 @@
 
 /* Built-in experiments for the runner itself (builtin.c). */
 extern const sw_experiment sw_exp_noop, sw_exp_sleep, sw_exp_fail, sw_exp_histogram;
+/* kexue.fm/archives/7325 (exp_attention_rank.c) and 6910 (exp_hsic.c). */
+extern const sw_experiment sw_exp_attention_rank, sw_exp_hsic;
 /* kexue.fm/archives/7076 (exp_angle.c) and 7180 (exp_init_orthogonality.c, exp_signal_propagation.c). */
 extern const sw_experiment sw_exp_angle, sw_exp_init_orthogonality, sw_exp_signal_propagation;
 /* kexue.fm/archives/7466 (exp_noise_penalty.c, exp_vat.c) and 6747 (exp_variance_bias.c). */
@@ -15,6 +17,8 @@ const sw_experiment *const sw_registry[] = {
     &sw_exp_sleep,
     &sw_exp_fail,
     &sw_exp_histogram,
+    &sw_exp_attention_rank,
+    &sw_exp_hsic,
     &sw_exp_angle,
     &sw_exp_init_orthogonality,
     &sw_exp_signal_propagation,
