@@ -19,6 +19,7 @@
 #ifndef SW_STORE_H
 #define SW_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <mpi.h>
@@ -40,6 +41,7 @@ typedef struct sw_run_info {
     const char *host;      /* rank 0's host name */
     const char *slurm_job; /* SLURM_JOB_ID, or NULL */
     const char *versions;  /* "mpisweep x; MPI ...; HDF5 ...; BLAS ..." */
+    bool no_fill;          /* new outputs are not pre-filled with NaN (netCDF's nofill): unfinished tasks read 0 */
     int n_ranks;
 } sw_run_info;
 

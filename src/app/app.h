@@ -20,6 +20,7 @@ typedef struct sw_cli {
     uint64_t max_tasks;
     bool quiet;
     bool deadline_given;
+    bool no_fill;
     int plan_tasks;           /* plan: how many tasks to list per sweep */
 } sw_cli;
 

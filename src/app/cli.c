@@ -39,6 +39,9 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "      --grace S           after SIGTERM/SIGINT/SIGUSR1, seconds running tasks get to finish\n"
                 "                          (default 20); a second signal stops at once\n"
                 "      --max-tasks N       refuse sweeps with more than N tasks (default 1e11)\n"
+                "      --no-fill           do not pre-fill outputs with NaN when the file is created (netCDF's\n"
+                "                          nofill): halves the writes for large outputs; unfinished tasks then\n"
+                "                          read as 0 instead of NaN (task_status tells them apart)\n"
                 "      --progress MODE     auto (a live line on a terminal, log lines otherwise), bar, log, none\n"
                 "  -q, --quiet             print errors only\n\n%s",
                 EXIT_CODES);
@@ -152,6 +155,8 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
         cli->mode = m;
     } else if (is(arg, len, "--retry-failed")) {
         cli->run.retry_failed = true;
+    } else if (is(arg, len, "--no-fill")) {
+        cli->no_fill = true;
     } else if (is(arg, len, "--quiet") || is(arg, len, "-q")) {
         cli->quiet = true;
         cli->run.progress = SW_PROGRESS_NONE;
@@ -198,7 +203,7 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
 
 /* Which options each command accepts. */
 static bool allowed(const char *command, const char *arg) {
-    static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "-o", "--output",
+    static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "--no-fill", "-o", "--output",
                                            "--chunk", "--max-failures", "--deadline", "--deadline-margin",
                                            "--grace", "--progress", "--quiet", "-q", NULL};
     size_t len = strcspn(arg, "=");

@@ -151,7 +151,7 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli_in) {
     command_line(argc, argv, cmd, sizeof cmd);
     MPI_Bcast(cmd, sizeof cmd, MPI_CHAR, 0, comm);
     sw_run_info info = {.command = cmd, .host = host, .slurm_job = getenv("SLURM_JOB_ID"), .versions = ver,
-                        .n_ranks = size};
+                        .n_ranks = size, .no_fill = cli.no_fill};
     sw_store *store = NULL;
     s = sw_store_open(comm, cli.output, spec, cli.mode, &info, &store);
     if (s != SW_OK) {

@@ -11,7 +11,7 @@
  * (a stop or deadline is never far away), and hold at most MAX_BYTES of results. */
 #define CHUNK_MIN_SECONDS 0.005
 #define CHUNK_MAX_SECONDS 0.25
-#define CHUNK_MAX_BYTES (64.0 * 1024 * 1024)
+#define CHUNK_MAX_BYTES (8.0 * 1024 * 1024) /* per result buffer; a worker holds two */
 
 static bool is_pending(int8_t code, bool retry_failed) {
     return code == SW_TASK_PENDING || code == SW_TASK_SKIPPED || (retry_failed && sw_outcome_is_failure(code));
@@ -64,7 +64,6 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
         if (s == SW_OK) s = build_queue(c, i, status, sw->n_tasks);
         free(status);
         SW_TRY(s);
-        c->q[i].ramp = 1;
         double per_task = 13;
         for (size_t o = 0; o < sw->exp->n_outputs; o++) per_task += 8.0 * (double)sw_store_output_size(store, i, o);
         c->q[i].bytes_per_task = per_task;
@@ -98,7 +97,7 @@ static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
     if (c->opt->chunk) {
         n = c->opt->chunk;
     } else if (q->measured == 0) {
-        n = q->ramp; /* nothing measured yet: start small and double */
+        n = 1; /* nothing measured yet: every rank may ask before the first task ends, so hand out single tasks */
     } else {
         double mean = q->mean > 1e-9 ? q->mean : 1e-9;
         double lo = ceil(CHUNK_MIN_SECONDS / mean), hi = floor(CHUNK_MAX_SECONDS / mean);
@@ -128,7 +127,6 @@ static bool take(coord *c, size_t i, uint64_t n, work_item *item) {
     r->start += count;
     q->remaining -= count;
     c->remaining -= count;
-    if (q->measured == 0 && q->ramp < (1u << 20)) q->ramp *= 2;
     return true;
 }
 

@@ -89,7 +89,6 @@ typedef struct sweep_queue {
     uint64_t remaining;     /* tasks not handed out yet */
     double mean, max;       /* measured task seconds */
     uint64_t measured;
-    uint64_t ramp;          /* chunk size while nothing is measured yet */
     double bytes_per_task;
 } sweep_queue;
 

@@ -184,6 +184,7 @@ sw_status sw_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     st->comm = comm;
     st->spec = spec;
     st->lock_fd = -1;
+    st->no_fill = info->no_fill;
     MPI_Comm_rank(comm, &st->rank);
     st->sweeps = calloc(spec->n_sweeps, sizeof *st->sweeps);
     bool *present = calloc(spec->n_sweeps + 1, sizeof *present);

@@ -30,6 +30,7 @@ struct sw_store {
     sweep_handles *sweeps;
     int lock_fd;          /* rank 0: holds the run lock; -1 elsewhere */
     char *run_line;       /* this run's history line so far */
+    bool no_fill;         /* do not pre-fill new outputs with NaN */
 };
 
 /* Creates the whole layout of a new sweep group. Collective. */

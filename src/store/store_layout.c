@@ -203,11 +203,11 @@ static sw_status create_outputs(sw_store *st, sweep_handles *h, const sw_sweep *
         int rank = h->n_task_dims;
         memcpy(dims, h->task_dims, sizeof(hsize_t) * (size_t)rank);
         for (int k = 0; k < out->ndims; k++) dims[rank++] = (hsize_t)sw_dim_extent(e, &out->dims[k], sw->base);
-        SW_TRY(create_dataset(h->group, out->name, H5T_IEEE_F64LE, rank, dims, &nan_fill, &h->outputs[o]));
+        SW_TRY(create_dataset(h->group, out->name, H5T_IEEE_F64LE, rank, dims, st->no_fill ? NULL : &nan_fill,
+                              &h->outputs[o]));
         SW_TRY(describe(h->outputs[o], out->unit, out->help));
         SW_TRY(attach(h->outputs[o], sc, out));
     }
-    (void)st;
     return SW_OK;
 }
 

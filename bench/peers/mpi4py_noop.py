@@ -1,0 +1,19 @@
+"""mpi4py.futures peer for the dispatch benchmark: N no-op tasks, prints tasks/s (rank 0 is the master)."""
+import sys
+import time
+
+from mpi4py import MPI
+from mpi4py.futures import MPICommExecutor
+
+
+def noop(x):
+    return x
+
+
+n, chunksize = int(sys.argv[1]), int(sys.argv[2])
+with MPICommExecutor(MPI.COMM_WORLD, root=0) as executor:
+    if executor is not None:
+        t0 = time.perf_counter()
+        for _ in executor.map(noop, range(n), chunksize=chunksize):
+            pass
+        print(n / (time.perf_counter() - t0))
