@@ -78,8 +78,9 @@ sw_status sw_store_mark_range(sw_store *st, size_t sweep, uint64_t start, uint64
 sw_status sw_store_log_failure(sw_store *st, size_t sweep, uint64_t task, int outcome, int rank, double seconds,
                                const char *message);
 
-/* Reads the whole task_status of a sweep into status (n_tasks bytes, caller-owned). Independent. */
-sw_status sw_store_read_status(sw_store *st, size_t sweep, int8_t *status);
+/* Reads task_status of tasks [start, start + count) of a sweep into status (count bytes, caller-owned).
+ * Independent. Errors: SW_ERR_HDF5. */
+sw_status sw_store_read_status(sw_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t *status);
 
 /* Records the end of this run in each sweep's history (`summary` is appended to the run's line; same text on every
  * rank), closes the file and frees *st, nulling it. Collective. Accepts *st == NULL. */

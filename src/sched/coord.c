@@ -17,30 +17,46 @@ static bool is_pending(int8_t code, bool retry_failed) {
     return code == SW_TASK_PENDING || code == SW_TASK_SKIPPED || (retry_failed && sw_outcome_is_failure(code));
 }
 
-/* Run-length encodes the tasks to run from the file's task_status. */
-static sw_status build_queue(coord *c, size_t i, const int8_t *status, uint64_t n) {
-    sweep_queue *q = &c->q[i];
-    size_t cap = 16;
-    q->ranges = malloc(cap * sizeof *q->ranges);
-    SW_CHECK_ALLOC(q->ranges, "the work queue");
-    for (uint64_t t = 0; t < n;) {
-        if (status[t] == SW_TASK_OK) c->ok++;
-        else if (sw_outcome_is_failure(status[t]) && !c->opt->retry_failed) c->failed++;
-        if (!is_pending(status[t], c->opt->retry_failed)) {
-            t++;
-            continue;
-        }
-        uint64_t end = t + 1;
-        while (end < n && is_pending(status[end], c->opt->retry_failed)) end++;
-        if (q->n_ranges == cap) {
-            cap *= 2;
-            range *r = realloc(q->ranges, cap * sizeof *r);
+/* Appends the task range [start, end) to a sweep's queue, merging it with the last range when they touch. */
+static sw_status push_range(sweep_queue *q, size_t *cap, uint64_t start, uint64_t end) {
+    if (q->n_ranges > 0 && q->ranges[q->n_ranges - 1].end == start) {
+        q->ranges[q->n_ranges - 1].end = end;
+    } else {
+        if (q->n_ranges == *cap) {
+            *cap = *cap ? 2 * *cap : 16;
+            range *r = realloc(q->ranges, *cap * sizeof *r);
             SW_CHECK_ALLOC(r, "the work queue");
             q->ranges = r;
         }
-        q->ranges[q->n_ranges++] = (range){t, end};
-        q->remaining += end - t;
-        t = end;
+        q->ranges[q->n_ranges++] = (range){start, end};
+    }
+    q->remaining += end - start;
+    return SW_OK;
+}
+
+/* Run-length encodes the tasks to run from the file's task_status, read in slabs so that the coordinator's memory
+ * is the queue (a few bytes per run of pending tasks), not a byte per task. */
+enum { STATUS_SLAB = 1 << 20 };
+
+static sw_status build_queue(coord *c, sw_store *store, size_t i, uint64_t n, int8_t *slab) {
+    sweep_queue *q = &c->q[i];
+    size_t cap = 0;
+    for (uint64_t base = 0; base < n; base += STATUS_SLAB) {
+        uint64_t len = n - base < STATUS_SLAB ? n - base : STATUS_SLAB;
+        SW_TRY(sw_store_read_status(store, i, base, len, slab));
+        for (uint64_t t = 0; t < len;) {
+            int8_t code = slab[t];
+            if (code == SW_TASK_OK) c->ok++;
+            else if (sw_outcome_is_failure(code) && !c->opt->retry_failed) c->failed++;
+            if (!is_pending(code, c->opt->retry_failed)) {
+                t++;
+                continue;
+            }
+            uint64_t end = t + 1;
+            while (end < len && is_pending(slab[end], c->opt->retry_failed)) end++;
+            SW_TRY(push_range(q, &cap, base + t, base + end));
+            t = end;
+        }
     }
     return SW_OK;
 }
@@ -56,20 +72,22 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
     c->told_stop = calloc((size_t)size, sizeof *c->told_stop);
     c->final = calloc((size_t)size, sizeof *c->final);
     SW_CHECK_ALLOC(c->q && c->told_stop && c->final, "the coordinator");
+    int8_t *slab = malloc(STATUS_SLAB);
+    SW_CHECK_ALLOC(slab, "a task status slab");
     for (size_t i = 0; i < spec->n_sweeps; i++) {
         const sw_sweep *sw = &spec->sweeps[i];
-        int8_t *status = malloc(sw->n_tasks);
-        SW_CHECK_ALLOC(status, "the task status table");
-        sw_status s = sw_store_read_status(store, i, status);
-        if (s == SW_OK) s = build_queue(c, i, status, sw->n_tasks);
-        free(status);
-        SW_TRY(s);
+        sw_status s = build_queue(c, store, i, sw->n_tasks, slab);
+        if (s != SW_OK) {
+            free(slab);
+            return s;
+        }
         double per_task = 13;
         for (size_t o = 0; o < sw->exp->n_outputs; o++) per_task += 8.0 * (double)sw_store_output_size(store, i, o);
         c->q[i].bytes_per_task = per_task;
         c->total += sw->n_tasks;
         c->remaining += c->q[i].remaining;
     }
+    free(slab);
     c->to_run = c->remaining;
     return SW_OK;
 }

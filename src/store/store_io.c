@@ -60,7 +60,7 @@ sw_status sw_store_select_tasks(hid_t space, const sweep_handles *h, int n_inner
     hsize_t dims[H5S_MAX_RANK], prefix[H5S_MAX_RANK];
     int rank = h->n_task_dims + n_inner;
     memcpy(dims, h->task_dims, sizeof(hsize_t) * (size_t)h->n_task_dims);
-    memcpy(dims + h->n_task_dims, inner, sizeof(hsize_t) * (size_t)n_inner);
+    if (n_inner > 0) memcpy(dims + h->n_task_dims, inner, sizeof(hsize_t) * (size_t)n_inner);
     int first = 1;
     SW_H5(select_range(space, rank, dims, h->n_task_dims, prefix, 0, start, start + count, &first),
           "selecting tasks");
@@ -151,8 +151,17 @@ sw_status sw_store_log_failure(sw_store *st, size_t sweep, uint64_t task, int ou
     return write_row(h->fail_task, H5T_NATIVE_UINT64, row, &task); /* last: marks the row as used */
 }
 
-sw_status sw_store_read_status(sw_store *st, size_t sweep, int8_t *status) {
-    SW_H5(H5Dread(st->sweeps[sweep].status, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status),
-          "reading task_status");
-    return SW_OK;
+sw_status sw_store_read_status(sw_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t *status) {
+    const sweep_handles *h = &st->sweeps[sweep];
+    if (count == 0) return SW_OK;
+    hid_t fspace = H5Dget_space(h->status);
+    SW_H5(fspace, "getting a dataspace");
+    sw_status s = sw_store_select_tasks(fspace, h, 0, NULL, start, count);
+    hsize_t n = count;
+    hid_t mspace = H5Screate_simple(1, &n, NULL);
+    if (s == SW_OK && (mspace < 0 || H5Dread(h->status, H5T_NATIVE_INT8, mspace, fspace, H5P_DEFAULT, status) < 0))
+        s = sw_h5_fail(__FILE__, __LINE__, "reading task_status");
+    if (mspace >= 0) H5Sclose(mspace);
+    H5Sclose(fspace);
+    return s;
 }
