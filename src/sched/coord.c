@@ -8,8 +8,11 @@
 #include "sched_internal.h"
 
 /* Chunk sizing: a chunk should take at least MIN seconds (dispatch cost below 1 %) and at most MAX seconds
- * (a stop or deadline is never far away), and hold at most MAX_BYTES of results. */
+ * (a stop or deadline is never far away), and hold at most MAX_BYTES of results. MIN grows with the number of
+ * ranks beyond 256, so that the one coordinator answers at most about 50 000 requests a second (a request costs it
+ * about 1 us plus the MPI receive and send) however large the job. */
 #define CHUNK_MIN_SECONDS 0.005
+#define CHUNK_MIN_SECONDS_PER_RANK 2e-5
 #define CHUNK_MAX_SECONDS 0.25
 #define CHUNK_MAX_BYTES (8.0 * 1024 * 1024) /* per result buffer; a worker holds two */
 
@@ -67,6 +70,7 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
     c->opt = opt;
     c->size = size;
     c->t0 = c->last_progress = sw_now();
+    c->last_progress_ran = UINT64_MAX;
     c->progress_bar = opt->progress == SW_PROGRESS_BAR || (opt->progress == SW_PROGRESS_AUTO && isatty(2));
     c->q = calloc(spec->n_sweeps, sizeof *c->q);
     c->told_stop = calloc((size_t)size, sizeof *c->told_stop);
@@ -118,7 +122,8 @@ static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
         n = 1; /* nothing measured yet: every rank may ask before the first task ends, so hand out single tasks */
     } else {
         double mean = q->mean > 1e-9 ? q->mean : 1e-9;
-        double lo = ceil(CHUNK_MIN_SECONDS / mean), hi = floor(CHUNK_MAX_SECONDS / mean);
+        double min_seconds = fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size);
+        double lo = ceil(min_seconds / mean), hi = floor(fmax(CHUNK_MAX_SECONDS, 2 * min_seconds) / mean);
         double guided = ceil((double)q->remaining / (2.0 * c->size));
         n = (uint64_t)fmax(1.0, fmin(fmax(guided, lo), fmax(hi, 1.0)));
     }
@@ -224,6 +229,7 @@ void sw_coord_progress(coord *c, bool final) {
                                : now - c->last_progress >= 10.0 ||
                                      (fraction - c->last_progress_fraction >= 0.05 && now - c->last_progress >= 1.0);
     if (!due && !final) return;
+    if (final && c->ran == c->last_progress_ran && !c->progress_bar) return; /* the last line said it already */
     double rate = elapsed > 0 ? (double)c->ran / elapsed : 0;
     char eta[32];
     format_eta(rate > 0 ? (double)(c->to_run - c->ran) / rate : NAN, eta, sizeof eta);
@@ -233,6 +239,7 @@ void sw_coord_progress(coord *c, bool final) {
     fflush(stderr);
     c->last_progress = now;
     c->last_progress_fraction = fraction;
+    c->last_progress_ran = c->ran;
 }
 
 sw_status sw_coord_mark_skipped(coord *c, sw_store *store) {

@@ -110,6 +110,7 @@ typedef struct coord {
     double service_seconds;
     double last_progress;
     double last_progress_fraction;
+    uint64_t last_progress_ran;
     bool progress_bar;
 } coord;
 
