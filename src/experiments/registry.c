@@ -11,6 +11,8 @@ extern const sw_experiment sw_exp_attention_rank, sw_exp_hsic;
 extern const sw_experiment sw_exp_angle, sw_exp_init_orthogonality, sw_exp_signal_propagation;
 /* kexue.fm/archives/7466 (exp_noise_penalty.c, exp_vat.c) and 6747 (exp_variance_bias.c). */
 extern const sw_experiment sw_exp_noise_penalty, sw_exp_vat, sw_exp_variance_bias;
+/* kexue.fm/archives/6705 (exp_gumbel.c, exp_reparam_gauss.c) and 6612 (exp_langevin.c, exp_ebm_train.c). */
+extern const sw_experiment sw_exp_gumbel, sw_exp_reparam_gauss, sw_exp_langevin, sw_exp_ebm_train;
 
 const sw_experiment *const sw_registry[] = {
     &sw_exp_noop,
@@ -25,6 +27,10 @@ const sw_experiment *const sw_registry[] = {
     &sw_exp_noise_penalty,
     &sw_exp_vat,
     &sw_exp_variance_bias,
+    &sw_exp_gumbel,
+    &sw_exp_reparam_gauss,
+    &sw_exp_langevin,
+    &sw_exp_ebm_train,
     NULL,
 };
 

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpisweep/diag.h"
 #include "mpisweep/experiment.h"
+#include "mpisweep/spec.h"
 
 enum { ST_MAX_PARAMS = 16, ST_MAX_OUTPUTS = 48 };
 
@@ -61,8 +63,9 @@ static inline void st_set_choice(st_task *r, const char *name, const char *choic
 /* True when the experiment's check() (if any) accepts the parameters. */
 static inline bool st_check(st_task *r) { return !r->e->check || r->e->check(r->param, r->msg, sizeof r->msg); }
 
-/* Runs the task; on SW_TASK_OK also checks that every output element was written and is finite. */
-static inline void st_run(st_task *r, uint64_t seed) {
+/* Runs the task with the given key; fails unless the outcome is SW_TASK_OK and every output element was written
+ * and is finite. */
+static inline void st_run_key(st_task *r, const sw_rng_key *key) {
     if (!st_check(r)) fail_msg("%s rejected its parameters: %s", r->e->name, r->msg);
     size_t bytes = r->e->workspace_bytes ? r->e->workspace_bytes(r->param) : 0;
     void *work = bytes ? aligned_alloc(64, (bytes + 63) / 64 * 64) : NULL;
@@ -72,9 +75,7 @@ static inline void st_run(st_task *r, uint64_t seed) {
         assert_non_null(r->out[o]);
         for (size_t k = 0; k < count; k++) r->out[o][k] = NAN;
     }
-    sw_task t = {.param = r->param, .work = work, .out = r->out, .msg = r->msg, .msg_size = sizeof r->msg};
-    t.key.seed = seed;
-    sw_param_hash(r->e, r->param, t.key.hash);
+    sw_task t = {.param = r->param, .key = *key, .work = work, .out = r->out, .msg = r->msg, .msg_size = sizeof r->msg};
     r->outcome = r->e->run(&t);
     free(work);
     if (r->outcome != SW_TASK_OK) fail_msg("%s failed: %s", r->e->name, r->msg);
@@ -83,6 +84,13 @@ static inline void st_run(st_task *r, uint64_t seed) {
         for (size_t k = 0; k < count; k++)
             if (!isfinite(r->out[o][k])) fail_msg("output %s[%zu] is not finite", r->e->outputs[o].name, k);
     }
+}
+
+/* Runs the task with the key of (seed, parameter hash, replicate 0), as the runner derives it. */
+static inline void st_run(st_task *r, uint64_t seed) {
+    sw_rng_key key = {.seed = seed};
+    sw_param_hash(r->e, r->param, key.hash);
+    st_run_key(r, &key);
 }
 
 static inline const double *st_out(const st_task *r, const char *name) {
@@ -95,6 +103,28 @@ static inline size_t st_count(const st_task *r, const char *name) {
     int i = sw_output_index(r->e, name);
     if (i < 0) fail_msg("%s has no output %s", r->e->name, name);
     return sw_output_count(r->e, &r->e->outputs[i], r->param);
+}
+
+/* Every element of every output x that has x_se and x_exact: |x − x_exact| <= z·x_se, or within 1e-9 when the
+ * SE is 0 (deterministic). Elements whose exact value is a probability below min_prob are skipped (a bin with a
+ * handful of expected counts has no usable normal approximation); pass 0 to check all. */
+static inline void st_check_exact(const st_task *r, double z, double min_prob) {
+    for (size_t o = 0; o < r->e->n_outputs; o++) {
+        char se[96], exact[96];
+        snprintf(se, sizeof se, "%s_se", r->e->outputs[o].name);
+        snprintf(exact, sizeof exact, "%s_exact", r->e->outputs[o].name);
+        int i_se = sw_output_index(r->e, se), i_exact = sw_output_index(r->e, exact);
+        if (i_se < 0 || i_exact < 0) continue;
+        size_t count = sw_output_count(r->e, &r->e->outputs[o], r->param);
+        for (size_t k = 0; k < count; k++) {
+            double est = r->out[o][k], want = r->out[i_exact][k], sd = r->out[i_se][k];
+            if (min_prob > 0 && want < min_prob) continue;
+            double tol = sd == 0.0 ? 1e-9 * fmax(1.0, fabs(want)) : z * sd;
+            if (!(fabs(est - want) <= tol))
+                fail_msg("%s: %s[%zu] = %.10g, exact %.10g, SE %.3g", r->e->name, r->e->outputs[o].name, k, est,
+                         want, sd);
+        }
+    }
 }
 
 static inline void st_free(st_task *r) {
@@ -144,6 +174,39 @@ static inline void st_check_schema(const sw_experiment *e, const char *const *mc
         assert_true(q->unit && q->help && q->help[0]);
         if (q->type == SW_INT || q->type == SW_REAL) assert_true(q->def >= q->min && q->def <= q->max);
     }
+}
+
+/* Loads one spec file through the spec layer, printing its diagnostics and failing if it does not load. */
+static inline sw_spec *st_load_spec(const char *path) {
+    sw_spec *spec = NULL;
+    sw_diag diag = {0};
+    const char *paths[] = {path};
+    if (sw_spec_load_files(paths, 1, NULL, &spec, &diag) != SW_OK) {
+        sw_diag_print(&diag, stderr);
+        sw_diag_clear(&diag);
+        fail_msg("%s does not load", path);
+    }
+    return spec;
+}
+
+/* Every sweep of spec runs one of the named experiments (a NULL-terminated list). */
+static inline void st_spec_uses(const sw_spec *spec, const char *const *experiments) {
+    for (size_t s = 0; s < spec->n_sweeps; s++) {
+        bool found = false;
+        for (const char *const *e = experiments; *e; e++) found |= strcmp(spec->sweeps[s].exp->name, *e) == 0;
+        if (!found) fail_msg("sweep %s runs %s", spec->sweeps[s].name, spec->sweeps[s].exp->name);
+    }
+}
+
+/* Runs task i of sweep sw with the parameters and key the spec layer gives it, as the runner would. */
+static inline st_task st_run_sweep_task(const sw_sweep *sw, uint64_t i) {
+    st_task r = st_task_new(sw->exp->name);
+    uint64_t replicate;
+    sw_rng_key key;
+    sw_sweep_task(sw, i, r.param, &replicate);
+    sw_sweep_task_key(sw, r.param, replicate, &key);
+    st_run_key(&r, &key);
+    return r;
 }
 
 #endif
