@@ -1,4 +1,5 @@
 /* main.c: entry point. Commands that need no MPI (plan, status, experiments, describe) never initialise it. */
+#include <cblas.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@ int main(int argc, char **argv) {
     /* GSL aborts the process on a domain error by default; our kernels check GSL's return values instead, and a
      * bad task must become a failed task, not a dead rank. */
     gsl_set_error_handler_off();
+    /* Ranks are the parallelism: one BLAS thread per rank keeps N ranks on N cores from fighting over them, and
+     * keeps BLAS summation order, and so every result bit, independent of the machine's thread settings. */
+    openblas_set_num_threads(1);
     sw_cli cli;
     sw_status s = sw_cli_parse(argc, argv, &cli);
     if (s == SW_ERR_INTERRUPTED) { /* --help or --version was printed */
