@@ -29,6 +29,23 @@ def _crossing(x, a, b):
     return None
 
 
+def _exact_crossover(mu, sigma, lo, hi):
+    """The frequency where the reparameterisation and score-function variances of dL/dmu are equal for
+    f = sin(wz), from science.md's closed forms (bisection on the bracket [lo, hi]); None if they do not cross."""
+    def gap(w):
+        grad = w * np.cos(w * mu) * np.exp(-w * w * sigma * sigma / 2)
+        damp = np.exp(-2 * w * w * sigma * sigma)
+        rep = w * w * (0.5 + 0.5 * np.cos(2 * w * mu) * damp) - grad * grad
+        sf = (1 - np.cos(2 * w * mu) * (1 - 4 * w * w * sigma * sigma) * damp) / (2 * sigma * sigma) - grad * grad
+        return np.log(rep) - np.log(sf)
+    if not (gap(lo) * gap(hi) < 0):
+        return None
+    for _ in range(100):
+        mid = np.sqrt(lo * hi)
+        lo, hi = (mid, hi) if gap(lo) * gap(mid) > 0 else (lo, mid)
+    return float(np.sqrt(lo * hi))
+
+
 def _omega_figure(v):
     ds = v.ds
     fig, axes = new_figure(3, ncols=3, panel=(5.0, 3.9),
@@ -43,7 +60,11 @@ def _omega_figure(v):
                index=1, marker="s")
     if not series:
         w = _crossing(ds["omega"].values, ds["grad_mu_rep_var_exact"].values, ds["grad_mu_sf_var_exact"].values)
-        if w:
+        mu, sigma = v.fixed("mu"), v.fixed("sigma")
+        exact = _exact_crossover(float(mu), float(sigma), w / 2, w * 2) if w and mu is not None and sigma else None
+        if exact:
+            ax.axvline(exact, color="0.3", ls=":", lw=1.2, label=f"crossover ω = {exact:.3f} (exact)")
+        elif w:
             ax.axvline(w, color="0.3", ls=":", lw=1.2, label=f"crossover ω ≈ {w:.3f}")
     ax.set_xlabel(v.label("omega", "frequency ω"))
     ax.set_ylabel(v.label("grad_mu_rep_var", "single-sample variance of ∂L/∂μ"))
