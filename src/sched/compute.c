@@ -109,7 +109,7 @@ static void *compute_main(void *arg) {
     compute *cp = arg;
     pthread_mutex_lock(&cp->lock);
     for (;;) {
-        slot *s;
+        slot *s = NULL;
         while (!cp->quit && !(s = oldest(cp, SLOT_QUEUED))) pthread_cond_wait(&cp->wake_compute, &cp->lock);
         if (cp->quit) break;
         s->state = SLOT_RUNNING;

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "angle.h"
-#include "geom_task.h"
 #include "mpisweep/experiment.h"
+#include "task_harness.h"
 
 /* |got - want| <= rel * |want| (or <= rel when want is 0), with a readable failure. */
 static void assert_rel(double got, double want, double rel, const char *what) {
@@ -310,28 +310,28 @@ static void test_simulation_deterministic(void **state) {
 
 static void test_registry_angle(void **state) {
     (void)state;
-    geom_task r = geom_task_new("angle");
+    sw_test_task r = sw_test_task_new("angle");
     assert_non_null(strstr(r.e->article, "7076"));
     const char *mc[] = {"mean_angle", "var_angle", "mean_cos2", "frac_within_5deg", "frac_within_10deg", "hist", NULL};
-    geom_check_schema(r.e, mc);
-    assert_true(r.e->params[geom_param(&r, "bins")].shape);
-    geom_set_int(&r, "dim", 7);
-    geom_set_int(&r, "samples", 60000);
-    geom_set_int(&r, "bins", 9);
-    geom_run(&r, 7076);
+    sw_test_check_schema(r.e, mc);
+    assert_true(r.e->params[sw_test_task_param_index(&r, "bins")].shape);
+    sw_test_task_set_int(&r, "dim", 7);
+    sw_test_task_set_int(&r, "samples", 60000);
+    sw_test_task_set_int(&r, "bins", 9);
+    sw_test_task_try(&r, 7076);
     assert_int_equal(r.outcome, SW_TASK_OK);
-    size_t bins = geom_count(&r, "hist");
+    size_t bins = sw_test_task_count(&r, "hist");
     assert_int_equal(bins, 9);
-    assert_int_equal(geom_count(&r, "hist_exact"), 9);
+    assert_int_equal(sw_test_task_count(&r, "hist_exact"), 9);
     /* exact outputs, from references independent of the kernel */
     double var7 = M_PI * M_PI / 4.0 - 2.0 - 2.0 / 9.0 - 2.0 / 25.0; /* Var_3 - 2/3^2 - 2/5^2 */
-    assert_rel(geom_out(&r, "mean_angle_exact")[0], 0.5 * M_PI, 1e-15, "mean_angle_exact");
-    assert_rel(geom_out(&r, "var_angle_exact")[0], var7, 1e-12, "var_angle_exact for dim = 7");
-    assert_rel(geom_out(&r, "mean_cos2_exact")[0], 1.0 / 7.0, 1e-15, "mean_cos2_exact");
+    assert_rel(sw_test_task_out(&r, "mean_angle_exact")[0], 0.5 * M_PI, 1e-15, "mean_angle_exact");
+    assert_rel(sw_test_task_out(&r, "var_angle_exact")[0], var7, 1e-12, "var_angle_exact for dim = 7");
+    assert_rel(sw_test_task_out(&r, "mean_cos2_exact")[0], 1.0 / 7.0, 1e-15, "mean_cos2_exact");
     double d5 = 5.0 * M_PI / 180.0, d10 = 10.0 * M_PI / 180.0;
-    assert_rel(geom_out(&r, "frac_within_5deg_exact")[0],
+    assert_rel(sw_test_task_out(&r, "frac_within_5deg_exact")[0],
                simpson_moment(7, 0.5 * M_PI - d5, 0.5 * M_PI + d5, 0, 20000), 1e-10, "frac_within_5deg_exact");
-    assert_rel(geom_out(&r, "frac_within_10deg_exact")[0],
+    assert_rel(sw_test_task_out(&r, "frac_within_10deg_exact")[0],
                simpson_moment(7, 0.5 * M_PI - d10, 0.5 * M_PI + d10, 0, 20000), 1e-10, "frac_within_10deg_exact");
     /* Monte-Carlo outputs against them */
     const char *moments[] = {"mean_angle", "var_angle", "mean_cos2", "frac_within_5deg", "frac_within_10deg"};
@@ -339,10 +339,11 @@ static void test_registry_angle(void **state) {
         char se[64], exact[64];
         snprintf(se, sizeof se, "%s_se", moments[i]);
         snprintf(exact, sizeof exact, "%s_exact", moments[i]);
-        assert_within_se(geom_out(&r, moments[i])[0], geom_out(&r, exact)[0], geom_out(&r, se)[0], 4, moments[i]);
+        assert_within_se(sw_test_task_out(&r, moments[i])[0], sw_test_task_out(&r, exact)[0],
+                         sw_test_task_out(&r, se)[0], 4, moments[i]);
     }
-    const double *hist = geom_out(&r, "hist"), *hist_se = geom_out(&r, "hist_se");
-    const double *hist_exact = geom_out(&r, "hist_exact");
+    const double *hist = sw_test_task_out(&r, "hist"), *hist_se = sw_test_task_out(&r, "hist_se");
+    const double *hist_exact = sw_test_task_out(&r, "hist_exact");
     double sum = 0.0, sum_exact = 0.0;
     for (size_t k = 0; k < bins; k++) {
         double lo = M_PI * k / 9.0, hi = M_PI * (k + 1) / 9.0;
@@ -353,28 +354,28 @@ static void test_registry_angle(void **state) {
     }
     assert_rel(sum, 1.0, 1e-12, "hist sums to 1");
     assert_rel(sum_exact, 1.0, 1e-12, "hist_exact sums to 1");
-    assert_true(geom_out(&r, "chi2_dof")[0] == 8.0); /* 60000 samples fill every bin */
-    assert_true(geom_out(&r, "chi2_pvalue")[0] > 1e-4);
+    assert_true(sw_test_task_out(&r, "chi2_dof")[0] == 8.0); /* 60000 samples fill every bin */
+    assert_true(sw_test_task_out(&r, "chi2_pvalue")[0] > 1e-4);
     /* p-value wired to the statistic: for 8 dof, Q(x) = exp(-x/2) sum_{j<4} (x/2)^j / j! */
-    double half = 0.5 * geom_out(&r, "chi2")[0], q = 0.0, term = 1.0;
+    double half = 0.5 * sw_test_task_out(&r, "chi2")[0], q = 0.0, term = 1.0;
     for (int j = 0; j < 4; j++) {
         q += term;
         term *= half / (j + 1);
     }
-    assert_rel(geom_out(&r, "chi2_pvalue")[0], exp(-half) * q, 1e-10, "chi2_pvalue of chi2 on 8 dof");
-    geom_free(&r);
+    assert_rel(sw_test_task_out(&r, "chi2_pvalue")[0], exp(-half) * q, 1e-10, "chi2_pvalue of chi2 on 8 dof");
+    sw_test_task_free(&r);
 }
 
 /* A tiny sample pools every bin into one cell: the test reports "nothing to test", not garbage. */
 static void test_registry_angle_tiny(void **state) {
     (void)state;
-    geom_task r = geom_task_new("angle");
-    geom_set_int(&r, "dim", 1000);
-    geom_set_int(&r, "samples", 3);
-    geom_run(&r, 1);
+    sw_test_task r = sw_test_task_new("angle");
+    sw_test_task_set_int(&r, "dim", 1000);
+    sw_test_task_set_int(&r, "samples", 3);
+    sw_test_task_try(&r, 1);
     assert_int_equal(r.outcome, SW_TASK_OK);
-    assert_true(geom_out(&r, "chi2_dof")[0] == 0.0 && geom_out(&r, "chi2_pvalue")[0] == 1.0);
-    geom_free(&r);
+    assert_true(sw_test_task_out(&r, "chi2_dof")[0] == 0.0 && sw_test_task_out(&r, "chi2_pvalue")[0] == 1.0);
+    sw_test_task_free(&r);
 }
 
 int main(void) {

@@ -18,6 +18,7 @@
 #include "mpisweep/experiment.h"
 #include "mpisweep/rng.h"
 #include "mpisweep/spec.h"
+#include "task_harness.h"
 
 /* ---- helpers ---- */
 
@@ -407,65 +408,13 @@ static void test_residual_mp_n128(void **state) {
 
 /* ---- through the registry ---- */
 
-typedef struct run_result {
-    const sw_experiment *e;
-    double *out[64];
-    sw_outcome outcome;
-    char msg[256];
-} run_result;
-
-static double get(const run_result *r, const char *name) {
-    int i = sw_output_index(r->e, name);
-    if (i < 0) fail_msg("no output %s", name);
-    return r->out[i][0];
-}
-
-/* Runs one task of attention_rank as the runner would: check() first, outputs NaN on entry, a 64-byte aligned
- * workspace of workspace_bytes, the given key; then every output must be finite. */
-static run_result exec_task(const sw_value *v, const sw_rng_key *key) {
-    run_result r = {.e = sw_experiment_find("attention_rank")};
-    assert_non_null(r.e);
-    assert_true(r.e->n_outputs <= 64);
-    char msg[256];
-    if (r.e->check) assert_true(r.e->check(v, msg, sizeof msg));
-    size_t bytes = r.e->workspace_bytes(v);
-    void *work = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    assert_non_null(work);
-    for (size_t o = 0; o < r.e->n_outputs; o++) {
-        size_t cnt = sw_output_count(r.e, &r.e->outputs[o], v);
-        r.out[o] = malloc(cnt * sizeof(double));
-        for (size_t i = 0; i < cnt; i++) r.out[o][i] = NAN;
-    }
-    sw_task t = {.param = v, .key = *key, .work = work, .out = r.out, .msg = r.msg, .msg_size = sizeof r.msg};
-    r.outcome = r.e->run(&t);
-    free(work);
-    for (size_t o = 0; o < r.e->n_outputs; o++) {
-        size_t cnt = sw_output_count(r.e, &r.e->outputs[o], v);
-        for (size_t i = 0; i < cnt; i++)
-            if (!isfinite(r.out[o][i])) fail_msg("output %s is not finite", r.e->outputs[o].name);
-    }
-    return r;
-}
-
-static void free_result(run_result *r) {
-    for (size_t o = 0; o < r->e->n_outputs; o++) free(r->out[o]);
-}
-
-/* attention_rank on its defaults with the given integer overrides, keyed by a seed and the parameter hash. */
-static run_result run_experiment(const char *const *names, const int64_t *values, size_t count, uint64_t seed) {
-    const sw_experiment *e = sw_experiment_find("attention_rank");
-    assert_non_null(e);
-    sw_value v[16];
-    assert_true(e->n_params <= 16);
-    sw_param_defaults(e, v);
-    for (size_t i = 0; i < count; i++) {
-        int p = sw_param_index(e, names[i]);
-        assert_true(p >= 0);
-        v[p].integer = values[i];
-    }
-    sw_rng_key key = {.seed = seed};
-    sw_param_hash(e, v, key.hash);
-    return exec_task(v, &key);
+/* attention_rank on its defaults with the given integer overrides, run as replicate 0 of a sweep seeded with seed;
+ * it must succeed with finite outputs. */
+static sw_test_task run_experiment(const char *const *names, const int64_t *values, size_t count, uint64_t seed) {
+    sw_test_task t = sw_test_task_new("attention_rank");
+    for (size_t i = 0; i < count; i++) sw_test_task_set_int(&t, names[i], values[i]);
+    sw_test_task_run(&t, seed);
+    return t;
 }
 
 static void test_schema(void **state) {
@@ -495,26 +444,28 @@ static void test_registry_wiring(void **state) {
     static const char *const names[] = {"seq_len", "key_size", "d_model", "heads", "draws"};
     /* Every parameter distinct, so a swapped parameter changes an exact output. */
     static const int64_t small[] = {32, 9, 6, 3, 12};
-    run_result r = run_experiment(names, small, 5, 1);
+    sw_test_task r = run_experiment(names, small, 5, 1);
     assert_int_equal(r.outcome, SW_TASK_OK);
-    assert_true(get(&r, "logit_rank") == 6.0 && get(&r, "logit_rank_se") == 0.0);
-    assert_true(get(&r, "logit_rank_exact") == 6.0);
-    assert_true(get(&r, "target_rank") == 31.0 && get(&r, "target_rank_exact") == 31.0);
-    assert_true(get(&r, "talking_heads_rank") == 27.0 && get(&r, "talking_heads_rank_exact") == 27.0);
-    assert_true(get(&r, "representable") == 0.0);
-    assert_close_rel(get(&r, "residual_mp"), sw_attn_mp_residual(9.0 / 31.0), 1e-15);
-    double res = get(&r, "residual");
-    assert_true(res > 0.0 && res < 1.0 && get(&r, "residual_se") > 0.0);
-    double h = get(&r, "attention_entropy"), er = get(&r, "attention_effective_rank");
+    assert_true(sw_test_task_scalar(&r, "logit_rank") == 6.0 && sw_test_task_scalar(&r, "logit_rank_se") == 0.0);
+    assert_true(sw_test_task_scalar(&r, "logit_rank_exact") == 6.0);
+    assert_true(sw_test_task_scalar(&r, "target_rank") == 31.0 && sw_test_task_scalar(&r, "target_rank_exact") == 31.0);
+    assert_true(sw_test_task_scalar(&r, "talking_heads_rank") == 27.0 &&
+                sw_test_task_scalar(&r, "talking_heads_rank_exact") == 27.0);
+    assert_true(sw_test_task_scalar(&r, "representable") == 0.0);
+    assert_close_rel(sw_test_task_scalar(&r, "residual_mp"), sw_attn_mp_residual(9.0 / 31.0), 1e-15);
+    double res = sw_test_task_scalar(&r, "residual");
+    assert_true(res > 0.0 && res < 1.0 && sw_test_task_scalar(&r, "residual_se") > 0.0);
+    double h = sw_test_task_scalar(&r, "attention_entropy"), er = sw_test_task_scalar(&r, "attention_effective_rank");
     assert_true(h > 0.0 && h < log(32.0) && er >= 1.0 && er <= 32.0);
-    free_result(&r);
+    sw_test_task_free(&r);
 
     static const int64_t full[] = {24, 23, 40, 2, 3}; /* k = n - 1: representable, residual 0 */
     r = run_experiment(names, full, 5, 2);
     assert_int_equal(r.outcome, SW_TASK_OK);
-    assert_true(get(&r, "representable") == 1.0 && get(&r, "residual") < 1e-20 && get(&r, "residual_mp") == 0.0);
-    assert_true(get(&r, "logit_rank") == 23.0 && get(&r, "talking_heads_rank") == 24.0);
-    free_result(&r);
+    assert_true(sw_test_task_scalar(&r, "representable") == 1.0 && sw_test_task_scalar(&r, "residual") < 1e-20 &&
+                sw_test_task_scalar(&r, "residual_mp") == 0.0);
+    assert_true(sw_test_task_scalar(&r, "logit_rank") == 23.0 && sw_test_task_scalar(&r, "talking_heads_rank") == 24.0);
+    sw_test_task_free(&r);
 }
 
 static void test_registry_residual_statistics(void **state) {
@@ -522,58 +473,35 @@ static void test_registry_residual_statistics(void **state) {
     /* science.md 2.3 E2 at n = 64, k = 16 and k = 4, through the registry. */
     static const char *const names[] = {"seq_len", "key_size", "draws"};
     static const int64_t k16[] = {64, 16, 300}, k4[] = {64, 4, 300};
-    run_result r = run_experiment(names, k16, 3, 11);
-    double tol = 4.0 * sqrt(pow(get(&r, "residual_se"), 2) + 0.00047 * 0.00047);
-    assert_within(get(&r, "residual"), 0.37241, tol, "registry residual k = 16");
-    free_result(&r);
+    sw_test_task r = run_experiment(names, k16, 3, 11);
+    double tol = 4.0 * sqrt(pow(sw_test_task_scalar(&r, "residual_se"), 2) + 0.00047 * 0.00047);
+    assert_within(sw_test_task_scalar(&r, "residual"), 0.37241, tol, "registry residual k = 16");
+    sw_test_task_free(&r);
     r = run_experiment(names, k4, 3, 12);
-    tol = 4.0 * sqrt(pow(get(&r, "residual_se"), 2) + 0.00036 * 0.00036);
-    assert_within(get(&r, "residual"), 0.78704, tol, "registry residual k = 4");
-    free_result(&r);
+    tol = 4.0 * sqrt(pow(sw_test_task_scalar(&r, "residual_se"), 2) + 0.00036 * 0.00036);
+    assert_within(sw_test_task_scalar(&r, "residual"), 0.78704, tol, "registry residual k = 4");
+    sw_test_task_free(&r);
 }
 
 /* ---- the sweep specs ---- */
 
-static sw_spec *load_spec(const char *path) {
-    sw_spec *spec = NULL;
-    sw_diag diag = {0};
-    const char *paths[] = {path};
-    if (sw_spec_load_files(paths, 1, NULL, &spec, &diag) != SW_OK) {
-        sw_diag_print(&diag, stderr);
-        sw_diag_clear(&diag);
-        fail_msg("%s does not load", path);
-    }
-    return spec;
+/* A tiny-spec task: its exact ranks hold, and the residual is 0 exactly when the target is representable. */
+static void check_exact_ranks(const sw_test_task *r) {
+    assert_int_equal(r->outcome, SW_TASK_OK);
+    assert_true(sw_test_task_scalar(r, "logit_rank") == sw_test_task_scalar(r, "logit_rank_exact"));
+    assert_true(sw_test_task_scalar(r, "target_rank") == sw_test_task_scalar(r, "target_rank_exact"));
+    assert_true(sw_test_task_scalar(r, "talking_heads_rank") == sw_test_task_scalar(r, "talking_heads_rank_exact"));
+    if (sw_test_task_scalar(r, "representable") == 1.0) assert_true(sw_test_task_scalar(r, "residual") < 1e-20);
+    else assert_true(sw_test_task_scalar(r, "residual") > 1e-6);
 }
 
 /* jobs/attention.yaml loads and is about attention_rank; every task of jobs/tiny/attention.yaml runs through the
  * registry with the parameters and key the spec layer gives it, and its exact outputs hold. */
 static void test_jobs(void **state) {
     (void)state;
-    sw_spec *full = load_spec(SW_JOBS_DIR "/attention.yaml");
-    for (size_t s = 0; s < full->n_sweeps; s++) assert_string_equal(full->sweeps[s].exp->name, "attention_rank");
-    sw_spec_free(&full);
-    sw_spec *tiny = load_spec(SW_JOBS_DIR "/tiny/attention.yaml");
-    for (size_t s = 0; s < tiny->n_sweeps; s++) {
-        const sw_sweep *sw = &tiny->sweeps[s];
-        assert_string_equal(sw->exp->name, "attention_rank");
-        for (uint64_t i = 0; i < sw->n_tasks; i++) {
-            sw_value v[16];
-            uint64_t replicate;
-            sw_rng_key key;
-            sw_sweep_task(sw, i, v, &replicate);
-            sw_sweep_task_key(sw, v, replicate, &key);
-            run_result r = exec_task(v, &key);
-            assert_int_equal(r.outcome, SW_TASK_OK);
-            assert_true(get(&r, "logit_rank") == get(&r, "logit_rank_exact"));
-            assert_true(get(&r, "target_rank") == get(&r, "target_rank_exact"));
-            assert_true(get(&r, "talking_heads_rank") == get(&r, "talking_heads_rank_exact"));
-            if (get(&r, "representable") == 1.0) assert_true(get(&r, "residual") < 1e-20);
-            else assert_true(get(&r, "residual") > 1e-6);
-            free_result(&r);
-        }
-    }
-    sw_spec_free(&tiny);
+    static const char *const experiments[] = {"attention_rank", NULL};
+    sw_test_spec_file_uses(SW_JOBS_DIR "/attention.yaml", experiments);
+    sw_test_run_spec_file(SW_JOBS_DIR "/tiny/attention.yaml", experiments, check_exact_ranks);
 }
 
 int main(void) {

@@ -15,101 +15,7 @@
 #include "estimators.h"
 #include "mpisweep/experiment.h"
 #include "mpisweep/spec.h"
-
-/* ---- running a task the way the runner does ---- */
-
-enum { MAX_PARAMS = 16, MAX_OUTPUTS = 40 };
-
-typedef struct task_run {
-    const sw_experiment *e;
-    sw_value param[MAX_PARAMS];
-    double *out[MAX_OUTPUTS];
-    void *work;
-    char msg[256];
-    sw_outcome outcome;
-} task_run;
-
-static task_run task_new(const char *name) {
-    task_run r = {.e = sw_experiment_find(name)};
-    if (!r.e) fail_msg("experiment %s is not registered", name);
-    assert_true(r.e->n_params <= MAX_PARAMS && r.e->n_outputs <= MAX_OUTPUTS);
-    sw_param_defaults(r.e, r.param);
-    return r;
-}
-
-/* Sets an integer, real or choice parameter (choices by name, as a spec would). */
-static void task_set(task_run *r, const char *name, double value, const char *choice) {
-    int i = sw_param_index(r->e, name);
-    if (i < 0) fail_msg("%s has no parameter %s", r->e->name, name);
-    const sw_param *p = &r->e->params[i];
-    if (p->type == SW_REAL) r->param[i].real = value;
-    if (p->type == SW_INT) r->param[i].integer = (int64_t)value;
-    if (p->type != SW_CHOICE) return;
-    for (int64_t c = 0; p->choices[c]; c++)
-        if (strcmp(p->choices[c], choice) == 0) {
-            r->param[i].integer = c;
-            return;
-        }
-    fail_msg("parameter %s has no choice %s", name, choice);
-}
-
-/* Runs the task with random key `key`: check(), an aligned workspace, NaN-filled outputs; then asserts the outcome
- * is ok and every element of every output was written with a finite value. */
-static void task_exec_key(task_run *r, const sw_rng_key *key) {
-    if (r->e->check) assert_true(r->e->check(r->param, r->msg, sizeof r->msg));
-    size_t bytes = r->e->workspace_bytes ? r->e->workspace_bytes(r->param) : 0;
-    r->work = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    assert_non_null(r->work);
-    for (size_t o = 0; o < r->e->n_outputs; o++) {
-        size_t n = sw_output_count(r->e, &r->e->outputs[o], r->param);
-        r->out[o] = malloc(n * sizeof(double));
-        assert_non_null(r->out[o]);
-        for (size_t j = 0; j < n; j++) r->out[o][j] = NAN;
-    }
-    sw_task t = {
-        .param = r->param, .key = *key, .work = r->work, .out = r->out, .msg = r->msg, .msg_size = sizeof r->msg};
-    r->outcome = r->e->run(&t);
-    if (r->outcome != SW_TASK_OK) fail_msg("%s failed: %s", r->e->name, r->msg);
-    for (size_t o = 0; o < r->e->n_outputs; o++)
-        for (size_t j = 0; j < sw_output_count(r->e, &r->e->outputs[o], r->param); j++)
-            if (!isfinite(r->out[o][j]))
-                fail_msg("%s: output %s is %g", r->e->name, r->e->outputs[o].name, r->out[o][j]);
-}
-
-/* The same with the key from seed and the parameter hash, as a sweep's task 0 would have. */
-static void task_exec(task_run *r, uint64_t seed) {
-    sw_rng_key key = {.seed = seed};
-    sw_param_hash(r->e, r->param, key.hash);
-    task_exec_key(r, &key);
-}
-
-static double task_out(const task_run *r, const char *name) {
-    int i = sw_output_index(r->e, name);
-    if (i < 0) fail_msg("%s has no output %s", r->e->name, name);
-    return r->out[i][0];
-}
-
-static void task_free(task_run *r) {
-    for (size_t o = 0; o < r->e->n_outputs; o++) free(r->out[o]);
-    free(r->work);
-}
-
-static void assert_rel(double got, double want, double tol, const char *what) {
-    if (!(fabs(got - want) <= tol * fabs(want))) {
-        double rel = fabs(got - want) / fabs(want);
-        fail_msg("%s: got %.15g, want %.15g (relative error %.3g > %.3g)", what, got, want, rel, tol);
-    }
-}
-
-static void assert_abs(double got, double want, double tol, const char *what) {
-    if (!(fabs(got - want) <= tol))
-        fail_msg("%s: got %.15g, want %.15g (|diff| %.3g > %.3g)", what, got, want, fabs(got - want), tol);
-}
-
-static void assert_within_se(double got, double want, double se, double z, const char *what) {
-    if (!(se > 0.0) || !(fabs(got - want) <= z * se))
-        fail_msg("%s: got %.10g, want %.10g, se %.3g (z = %.2f > %.1f)", what, got, want, se, fabs(got - want) / se, z);
-}
+#include "task_harness.h"
 
 /* ---- exact values ---- */
 
@@ -132,10 +38,10 @@ static void test_exact_table(void **state) {
         sw_var_exact e;
         sw_var_exact_values(table[i].n, table[i].dist, 1.0, &e);
         /* Every entry is printed to at least 4 decimals: half a unit of the 4th. */
-        assert_abs(e.mean[SW_VAR_BIASED], table[i].mean, 5.1e-5, "E SS/n (science.md table)");
-        assert_abs(e.mse[SW_VAR_BIASED], table[i].mse_n, 5.1e-5, "MSE_n (science.md table)");
-        assert_abs(e.mse[SW_VAR_UNBIASED], table[i].mse_n1, 5.1e-5, "MSE_{n-1} (science.md table)");
-        assert_abs(e.mse[SW_VAR_MINMSE], table[i].mse_np1, 5.1e-5, "MSE_{n+1} (science.md table)");
+        sw_test_assert_abs(e.mean[SW_VAR_BIASED], table[i].mean, 5.1e-5, "E SS/n (science.md table)");
+        sw_test_assert_abs(e.mse[SW_VAR_BIASED], table[i].mse_n, 5.1e-5, "MSE_n (science.md table)");
+        sw_test_assert_abs(e.mse[SW_VAR_UNBIASED], table[i].mse_n1, 5.1e-5, "MSE_{n-1} (science.md table)");
+        sw_test_assert_abs(e.mse[SW_VAR_MINMSE], table[i].mse_np1, 5.1e-5, "MSE_{n+1} (science.md table)");
     }
 }
 
@@ -148,40 +54,40 @@ static void test_gauss_closed_forms(void **state) {
             double nn = (double)n, s2 = sigma2s[s], s4 = s2 * s2;
             sw_var_exact e;
             sw_var_exact_values(n, SW_VAR_GAUSS, s2, &e);
-            assert_rel(e.mean[SW_VAR_BIASED], (nn - 1) / nn * s2, 1e-14, "E SS/n");
-            assert_rel(e.mean[SW_VAR_UNBIASED], s2, 1e-14, "E SS/(n-1)");
-            assert_rel(e.mean[SW_VAR_MINMSE], (nn - 1) / (nn + 1) * s2, 1e-14, "E SS/(n+1)");
-            assert_rel(e.mse[SW_VAR_BIASED], (2 * nn - 1) / (nn * nn) * s4, 1e-13, "Gaussian MSE_n");
-            assert_rel(e.mse[SW_VAR_UNBIASED], 2 / (nn - 1) * s4, 1e-13, "Gaussian MSE_{n-1}");
-            assert_rel(e.mse[SW_VAR_MINMSE], 2 / (nn + 1) * s4, 1e-13, "Gaussian MSE_{n+1}");
-            assert_rel(e.best_divisor, nn + 1, 1e-13, "Gaussian best divisor n + 1");
+            sw_test_assert_rel(e.mean[SW_VAR_BIASED], (nn - 1) / nn * s2, 1e-14, "E SS/n");
+            sw_test_assert_rel(e.mean[SW_VAR_UNBIASED], s2, 1e-14, "E SS/(n-1)");
+            sw_test_assert_rel(e.mean[SW_VAR_MINMSE], (nn - 1) / (nn + 1) * s2, 1e-14, "E SS/(n+1)");
+            sw_test_assert_rel(e.mse[SW_VAR_BIASED], (2 * nn - 1) / (nn * nn) * s4, 1e-13, "Gaussian MSE_n");
+            sw_test_assert_rel(e.mse[SW_VAR_UNBIASED], 2 / (nn - 1) * s4, 1e-13, "Gaussian MSE_{n-1}");
+            sw_test_assert_rel(e.mse[SW_VAR_MINMSE], 2 / (nn + 1) * s4, 1e-13, "Gaussian MSE_{n+1}");
+            sw_test_assert_rel(e.best_divisor, nn + 1, 1e-13, "Gaussian best divisor n + 1");
             assert_true(e.mse[SW_VAR_MINMSE] < e.mse[SW_VAR_BIASED] && e.mse[SW_VAR_BIASED] < e.mse[SW_VAR_UNBIASED]);
         }
     /* Uniform data: the best divisor is close to n (science.md §6.1). */
     sw_var_exact e;
     sw_var_exact_values(10, SW_VAR_UNIFORM, 1.0, &e);
-    assert_abs(e.best_divisor, 10.0, 0.25, "uniform best divisor ~ n");
+    sw_test_assert_abs(e.best_divisor, 10.0, 0.25, "uniform best divisor ~ n");
 }
 
 static void test_c4(void **state) {
     (void)state;
     /* Closed forms for small n, the brief's values, and the asymptotic series for large n. */
-    assert_rel(sw_c4(2), sqrt(2.0 / M_PI), 1e-14, "c4(2) = sqrt(2/pi)");
-    assert_rel(sw_c4(3), sqrt(M_PI) / 2, 1e-14, "c4(3) = sqrt(pi)/2");
-    assert_rel(sw_c4(4), sqrt(2.0 / 3.0) * 2 / sqrt(M_PI), 1e-14, "c4(4)");
-    assert_rel(sw_c4(5), 0.75 * sqrt(M_PI) / sqrt(2.0), 1e-14, "c4(5)");
+    sw_test_assert_rel(sw_c4(2), sqrt(2.0 / M_PI), 1e-14, "c4(2) = sqrt(2/pi)");
+    sw_test_assert_rel(sw_c4(3), sqrt(M_PI) / 2, 1e-14, "c4(3) = sqrt(pi)/2");
+    sw_test_assert_rel(sw_c4(4), sqrt(2.0 / 3.0) * 2 / sqrt(M_PI), 1e-14, "c4(4)");
+    sw_test_assert_rel(sw_c4(5), 0.75 * sqrt(M_PI) / sqrt(2.0), 1e-14, "c4(5)");
     static const size_t n_brief[] = {2, 5, 10, 100};
     static const double c4_brief[] = {0.797885, 0.939986, 0.972659, 0.997478};
-    for (int i = 0; i < 4; i++) assert_abs(sw_c4(n_brief[i]), c4_brief[i], 6e-7, "c4 (science.md 6.2)");
+    for (int i = 0; i < 4; i++) sw_test_assert_abs(sw_c4(n_brief[i]), c4_brief[i], 6e-7, "c4 (science.md 6.2)");
     static const double big[] = {1e4, 1e6};
     for (int i = 0; i < 2; i++) {
         double n = big[i], series = 1 - 1 / (4 * n) - 7 / (32 * n * n) - 19 / (128 * n * n * n);
-        assert_rel(sw_c4((size_t)n), series, 1e-14, "c4 asymptotic series");
+        sw_test_assert_rel(sw_c4((size_t)n), series, 1e-14, "c4 asymptotic series");
     }
     /* The recursion c4(n+2) = c4(n) sqrt((n−1)/(n+1)) · n/(n−1), from Γ(x+1) = xΓ(x). */
     for (size_t n = 2; n < 60; n++) {
         double nn = (double)n;
-        assert_rel(sw_c4(n + 2), sw_c4(n) * sqrt((nn - 1) / (nn + 1)) * nn / (nn - 1), 1e-13, "c4 recursion");
+        sw_test_assert_rel(sw_c4(n + 2), sw_c4(n) * sqrt((nn - 1) / (nn + 1)) * nn / (nn - 1), 1e-13, "c4 recursion");
     }
 }
 
@@ -207,10 +113,10 @@ static void check_monte_carlo(sw_var_dist dist, size_t n, double sigma2, double 
     sw_var_exact_values(n, dist, sigma2, &e);
     for (int c = 0; c < SW_VAR_DIVISORS; c++) {
         double shrink = ((double)n - 1) / sw_var_divisor(n, c), se = shrink * sqrt(e.var_unbiased / R);
-        assert_within_se(acc.estimate[c].mean, e.mean[c], se, 4, "estimator mean");
-        assert_within_se(acc.sq_error[c].mean, e.mse[c], sw_moments_se(&acc.sq_error[c]), 4, "estimator MSE");
+        sw_test_assert_within_se(acc.estimate[c].mean, e.mean[c], se, 4, "estimator mean");
+        sw_test_assert_within_se(acc.sq_error[c].mean, e.mse[c], sw_moments_se(&acc.sq_error[c]), 4, "estimator MSE");
     }
-    if (sd_exact > 0) assert_within_se(acc.sd.mean, sd_exact, sw_moments_se(&acc.sd), 4, "E s");
+    if (sd_exact > 0) sw_test_assert_within_se(acc.sd.mean, sd_exact, sw_moments_se(&acc.sd), 4, "E s");
     free(x);
 }
 
@@ -238,12 +144,12 @@ static void test_registry(void **state) {
         double n, sigma2, mu4; /* μ₄/σ⁴ */
     } cases[] = {{"gauss", 5, 1.0, 3.0}, {"uniform", 3, 4.0, 1.8}, {"exponential", 6, 0.5, 9.0}};
     for (int i = 0; i < 3; i++) {
-        task_run t = task_new("variance_bias");
-        task_set(&t, "dist", 0, cases[i].dist);
-        task_set(&t, "n", cases[i].n, NULL);
-        task_set(&t, "sigma2", cases[i].sigma2, NULL);
-        task_set(&t, "draws", 150000, NULL);
-        task_exec(&t, 9);
+        sw_test_task t = sw_test_task_new("variance_bias");
+        sw_test_task_set_choice(&t, "dist", cases[i].dist);
+        sw_test_task_set_int(&t, "n", (int64_t)cases[i].n);
+        sw_test_task_set_real(&t, "sigma2", cases[i].sigma2);
+        sw_test_task_set_int(&t, "draws", 150000);
+        sw_test_task_run(&t, 9);
         double n = cases[i].n, s2 = cases[i].sigma2, s4 = s2 * s2;
         double var_u = (cases[i].mu4 - (n - 3) / (n - 1)) * s4 / n; /* Var(s_u²) written out */
         static const char *const names[] = {"biased", "unbiased", "minmse"};
@@ -254,35 +160,36 @@ static void test_registry(void **state) {
             snprintf(mse, sizeof mse, "mse_%s", names[c]);
             double shrink = (n - 1) / divisor[c], want_mse = shrink * shrink * var_u + (shrink - 1) * (shrink - 1) * s4;
             snprintf(buf, sizeof buf, "%s_exact", mean);
-            assert_rel(task_out(&t, buf), shrink * s2, 1e-14, buf);
+            sw_test_assert_rel(sw_test_task_scalar(&t, buf), shrink * s2, 1e-14, buf);
             snprintf(buf, sizeof buf, "%s_se", mean);
-            assert_within_se(task_out(&t, mean), shrink * s2, task_out(&t, buf), 4, mean);
-            assert_rel(task_out(&t, buf), shrink * sqrt(var_u / 150000), 0.05, "SE of the mean ~ sqrt(Var/R)");
+            sw_test_assert_within_se(sw_test_task_scalar(&t, mean), shrink * s2, sw_test_task_scalar(&t, buf), 4, mean);
+            sw_test_assert_rel(sw_test_task_scalar(&t, buf), shrink * sqrt(var_u / 150000), 0.05,
+                               "SE of the mean ~ sqrt(Var/R)");
             snprintf(buf, sizeof buf, "%s_exact", mse);
-            assert_rel(task_out(&t, buf), want_mse, 1e-13, buf);
+            sw_test_assert_rel(sw_test_task_scalar(&t, buf), want_mse, 1e-13, buf);
             snprintf(buf, sizeof buf, "%s_se", mse);
-            assert_within_se(task_out(&t, mse), want_mse, task_out(&t, buf), 4, mse);
+            sw_test_assert_within_se(sw_test_task_scalar(&t, mse), want_mse, sw_test_task_scalar(&t, buf), 4, mse);
         }
-        assert_rel(task_out(&t, "mean_sd_exact"), sw_c4((size_t)n) * sqrt(s2), 1e-14, "mean_sd_exact = c4 sigma");
+        sw_test_assert_rel(sw_test_task_scalar(&t, "mean_sd_exact"), sw_c4((size_t)n) * sqrt(s2), 1e-14,
+                           "mean_sd_exact = c4 sigma");
         if (i == 0)
-            assert_within_se(task_out(&t, "mean_sd"), sw_c4(5), task_out(&t, "mean_sd_se"), 4, "Gaussian E s");
-        assert_rel(task_out(&t, "best_divisor_exact"), (n - 1) * (1 + var_u / s4), 1e-13, "best divisor");
-        task_free(&t);
+            sw_test_assert_within_se(sw_test_task_scalar(&t, "mean_sd"), sw_c4(5),
+                                     sw_test_task_scalar(&t, "mean_sd_se"), 4, "Gaussian E s");
+        sw_test_assert_rel(sw_test_task_scalar(&t, "best_divisor_exact"), (n - 1) * (1 + var_u / s4), 1e-13,
+                           "best divisor");
+        sw_test_task_free(&t);
     }
 }
 
 /* ---- the sweep specs ---- */
 
-static sw_spec *load_spec(const char *path) {
-    sw_spec *spec = NULL;
-    sw_diag diag = {0};
-    const char *paths[] = {path};
-    if (sw_spec_load_files(paths, 1, NULL, &spec, &diag) != SW_OK) {
-        sw_diag_print(&diag, stderr);
-        sw_diag_clear(&diag);
-        fail_msg("%s does not load", path);
-    }
-    return spec;
+/* mean_sd_exact is c4 sigma, the Gaussian E s, for every distribution by design. */
+static bool is_mean_sd(const char *output) { return strcmp(output, "mean_sd") == 0; }
+
+static void check_against_exact(const sw_test_task *t) {
+    bool gauss = t->param[sw_param_index(t->e, "dist")].integer == SW_VAR_GAUSS;
+    sw_test_exact_rule rule = {.z = 5.0, .zero_se = SW_TEST_ZERO_SE_FAILS, .skip_output = gauss ? NULL : is_mean_sd};
+    sw_test_check_exact(t, &rule);
 }
 
 /* jobs/estimators.yaml loads and runs variance_bias; every task of jobs/tiny/estimators.yaml runs through the
@@ -291,32 +198,9 @@ static sw_spec *load_spec(const char *path) {
  * the Gaussian one by design. */
 static void test_jobs(void **state) {
     (void)state;
-    sw_spec *full = load_spec(SW_JOBS_DIR "/estimators.yaml");
-    for (size_t s = 0; s < full->n_sweeps; s++) assert_string_equal(full->sweeps[s].exp->name, "variance_bias");
-    sw_spec_free(&full);
-    sw_spec *tiny = load_spec(SW_JOBS_DIR "/tiny/estimators.yaml");
-    for (size_t s = 0; s < tiny->n_sweeps; s++) {
-        const sw_sweep *sw = &tiny->sweeps[s];
-        for (uint64_t i = 0; i < sw->n_tasks; i++) {
-            task_run r = task_new(sw->exp->name);
-            uint64_t replicate;
-            sw_rng_key key;
-            sw_sweep_task(sw, i, r.param, &replicate);
-            sw_sweep_task_key(sw, r.param, replicate, &key);
-            task_exec_key(&r, &key);
-            bool gauss = r.param[sw_param_index(r.e, "dist")].integer == SW_VAR_GAUSS;
-            for (size_t o = 0; o < r.e->n_outputs; o++) {
-                char se[96], exact[96];
-                snprintf(se, sizeof se, "%s_se", r.e->outputs[o].name);
-                snprintf(exact, sizeof exact, "%s_exact", r.e->outputs[o].name);
-                if (sw_output_index(r.e, se) < 0 || sw_output_index(r.e, exact) < 0) continue;
-                if (!gauss && strcmp(r.e->outputs[o].name, "mean_sd") == 0) continue;
-                assert_within_se(r.out[o][0], task_out(&r, exact), task_out(&r, se), 5, r.e->outputs[o].name);
-            }
-            task_free(&r);
-        }
-    }
-    sw_spec_free(&tiny);
+    static const char *const experiments[] = {"variance_bias", NULL};
+    sw_test_spec_file_uses(SW_JOBS_DIR "/estimators.yaml", experiments);
+    sw_test_run_spec_file(SW_JOBS_DIR "/tiny/estimators.yaml", NULL, check_against_exact);
 }
 
 int main(void) {

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 
 #include "reparam.h"
-#include "stat_task.h"
+#include "task_harness.h"
 
 enum { KMAX = 8 };
 
@@ -188,12 +188,12 @@ static void chi_square(size_t k, const double *freq, const double *p, double n, 
 
 static void check_against(const mc_run *r, const gs_moments *ref, const char *what) {
     for (size_t j = 0; j < r->k; j++) {
-        ST_NEAR(r->out.gs_mean[j], ref->mean[j], 4, r->out.gs_mean_se[j], 0, what);
-        ST_NEAR(r->out.grad_gs_mean[j], ref->grad_mean[j], 4, r->out.grad_gs_mean_se[j], 0, what);
-        ST_NEAR(r->out.grad_gs_var[j], ref->grad_var[j], 4, r->out.grad_gs_var_se[j], 0, what);
+        SW_TEST_NEAR(r->out.gs_mean[j], ref->mean[j], 4, r->out.gs_mean_se[j], 0, what);
+        SW_TEST_NEAR(r->out.grad_gs_mean[j], ref->grad_mean[j], 4, r->out.grad_gs_mean_se[j], 0, what);
+        SW_TEST_NEAR(r->out.grad_gs_var[j], ref->grad_var[j], 4, r->out.grad_gs_var_se[j], 0, what);
     }
-    ST_NEAR(r->out.gs_max_mean, ref->top, 4, r->out.gs_max_mean_se, 0, what);
-    ST_NEAR(r->out.relaxed_objective, ref->relaxed, 4, r->out.relaxed_objective_se, 0, what);
+    SW_TEST_NEAR(r->out.gs_max_mean, ref->top, 4, r->out.gs_max_mean_se, 0, what);
+    SW_TEST_NEAR(r->out.relaxed_objective, ref->relaxed, 4, r->out.relaxed_objective_se, 0, what);
 }
 
 /* ---- exact values ---- */
@@ -213,24 +213,24 @@ static void test_categorical_table(void **state) {
     exact_values(3, o, table_f, p, grad, v0, vb, &objective);
     static const double grad_ref[3] = {-0.46, -0.39, 0.85}, v0_ref[3] = {0.4644, 1.5789, 2.7525},
                         vb_ref[3] = {0.5436, 0.3216, 0.0300};
-    ST_REL(objective, 3.3, 1e-10, 1e-10, "L");
+    SW_TEST_REL(objective, 3.3, 1e-10, 1e-10, "L");
     double t0 = 0.0, tb = 0.0;
     for (int j = 0; j < 3; j++) {
-        ST_REL(p[j], table_p[j], 1e-10, 1e-10, "p");
-        ST_REL(grad[j], grad_ref[j], 1e-10, 1e-10, "grad");
-        ST_REL(v0[j], v0_ref[j], 1e-10, 1e-10, "REINFORCE variance, b = 0");
-        ST_REL(vb[j], vb_ref[j], 1e-10, 1e-10, "REINFORCE variance, b = L");
+        SW_TEST_REL(p[j], table_p[j], 1e-10, 1e-10, "p");
+        SW_TEST_REL(grad[j], grad_ref[j], 1e-10, 1e-10, "grad");
+        SW_TEST_REL(v0[j], v0_ref[j], 1e-10, 1e-10, "REINFORCE variance, b = 0");
+        SW_TEST_REL(vb[j], vb_ref[j], 1e-10, 1e-10, "REINFORCE variance, b = L");
         t0 += v0[j];
         tb += vb[j];
     }
-    ST_REL(t0, 4.7958, 1e-10, 1e-10, "trace, b = 0");
-    ST_REL(tb, 0.8952, 1e-10, 1e-10, "trace, b = L");
+    SW_TEST_REL(t0, 4.7958, 1e-10, 1e-10, "trace, b = 0");
+    SW_TEST_REL(tb, 0.8952, 1e-10, 1e-10, "trace, b = L");
     /* E4: p₁ = 0.3, f = (1, 0): gradient p₁p₂ = 0.21, variances 0.1029 and 0.0336 */
     double o2[2] = {log(0.3), log(0.7)}, f2[2] = {1.0, 0.0};
     exact_values(2, o2, f2, p, grad, v0, vb, &objective);
-    ST_REL(grad[0], 0.21, 1e-10, 1e-10, "binary gradient");
-    ST_REL(v0[0], 0.1029, 1e-10, 1e-10, "binary REINFORCE variance, b = 0");
-    ST_REL(vb[0], 0.0336, 1e-10, 1e-10, "binary REINFORCE variance, b = L");
+    SW_TEST_REL(grad[0], 0.21, 1e-10, 1e-10, "binary gradient");
+    SW_TEST_REL(v0[0], 0.1029, 1e-10, 1e-10, "binary REINFORCE variance, b = 0");
+    SW_TEST_REL(vb[0], 0.0336, 1e-10, 1e-10, "binary REINFORCE variance, b = L");
 }
 
 /* Points outside the tables, against the second algebraic form of the REINFORCE variance. */
@@ -242,18 +242,18 @@ static void test_categorical_other_points(void **state) {
         exact_values(k, logits, f, p, grad, v0, vb, &objective);
         for (size_t i = 0; i < k; i++) z += exp(logits[i]);
         for (size_t i = 0; i < k; i++) l += exp(logits[i]) / z * f[i];
-        ST_REL(objective, l, 1e-12, 1e-3, "L");
+        SW_TEST_REL(objective, l, 1e-12, 1e-3, "L");
         for (size_t j = 0; j < k; j++) {
             double pj = exp(logits[j]) / z;
-            ST_REL(p[j], pj, 1e-12, 1e-12, "p");
-            ST_REL(grad[j], pj * (f[j] - l), 1e-12, 1e-3, "grad");
+            SW_TEST_REL(p[j], pj, 1e-12, 1e-12, "p");
+            SW_TEST_REL(grad[j], pj * (f[j] - l), 1e-12, 1e-3, "grad");
             for (int with_baseline = 0; with_baseline < 2; with_baseline++) {
                 double b = with_baseline ? l : 0.0, rest = 0.0;
                 for (size_t y = 0; y < k; y++)
                     if (y != j) rest += exp(logits[y]) / z * (f[y] - b) * (f[y] - b);
                 double second = pj * (f[j] - b) * (f[j] - b) * (1 - pj) * (1 - pj) + pj * pj * rest;
                 double ref = second - pj * pj * (f[j] - l) * (f[j] - l);
-                ST_REL(with_baseline ? vb[j] : v0[j], ref, 1e-10, 1e-3, "REINFORCE variance");
+                SW_TEST_REL(with_baseline ? vb[j] : v0[j], ref, 1e-10, 1e-3, "REINFORCE variance");
             }
         }
     }
@@ -272,9 +272,9 @@ static void test_quadrature_matches_tables(void **state) {
     const double f2[2] = {1.0, 0.0};
     for (size_t r = 0; r < SW_COUNT(e4); r++) {
         gs_moments m = binary_quadrature(0.3, f2, e4[r].tau);
-        ST_NEAR(m.mean[0], e4[r].y1, 0, 0, 6e-7, "E4 E y1");
-        ST_NEAR(m.grad_mean[0], e4[r].grad, 0, 0, 6e-7, "E4 E grad");
-        ST_NEAR(m.grad_var[0], e4[r].var, 0, 0, 6e-7, "E4 Var grad");
+        SW_TEST_NEAR(m.mean[0], e4[r].y1, 0, 0, 6e-7, "E4 E y1");
+        SW_TEST_NEAR(m.grad_mean[0], e4[r].grad, 0, 0, 6e-7, "E4 E grad");
+        SW_TEST_NEAR(m.grad_var[0], e4[r].var, 0, 0, 6e-7, "E4 Var grad");
     }
     /* E3's Gumbel-softmax rows are Monte Carlo with SE <= 5e-4: agree within 4·5e-4 + rounding. */
     static const struct {
@@ -285,11 +285,11 @@ static void test_quadrature_matches_tables(void **state) {
     };
     for (size_t r = 0; r < SW_COUNT(e3); r++) {
         gs_moments m = simplex_quadrature(table_p, table_f, e3[r].tau);
-        for (int i = 0; i < 3; i++) ST_NEAR(m.mean[i], e3[r].mean[i], 0, 0, 2.05e-3, "E3 E y");
-        ST_NEAR(m.top, e3[r].top, 0, 0, 2.05e-3, "E3 E max y");
-        ST_NEAR(m.relaxed, e3[r].relaxed, 0, 0, 4 * 5e-3 + 5e-4, "E3 E f.y");
+        for (int i = 0; i < 3; i++) SW_TEST_NEAR(m.mean[i], e3[r].mean[i], 0, 0, 2.05e-3, "E3 E y");
+        SW_TEST_NEAR(m.top, e3[r].top, 0, 0, 2.05e-3, "E3 E max y");
+        SW_TEST_NEAR(m.relaxed, e3[r].relaxed, 0, 0, 4 * 5e-3 + 5e-4, "E3 E f.y");
         double sum = m.mean[0] + m.mean[1] + m.mean[2];
-        ST_NEAR(sum, 1.0, 0, 0, 1e-12, "E y sums to 1");
+        SW_TEST_NEAR(sum, 1.0, 0, 0, 1e-12, "E y sums to 1");
     }
 }
 
@@ -314,12 +314,12 @@ static void test_gumbel_max_and_reinforce(void **state) {
         exact_values(k, cases[c].logits, cases[c].f, p, grad, v0, vb, &objective);
         chi_square(k, r.out.max_freq, p, n, "Gumbel-max frequencies");
         chi_square(k, r.out.gs_argmax_freq, p, n, "argmax of the Gumbel-softmax sample");
-        ST_NEAR(r.out.objective, objective, 4, r.out.objective_se, 0, "E f_y");
+        SW_TEST_NEAR(r.out.objective, objective, 4, r.out.objective_se, 0, "E f_y");
         for (size_t j = 0; j < k; j++) {
-            ST_NEAR(r.out.reinforce_mean[j], grad[j], 4, r.out.reinforce_mean_se[j], 0, "REINFORCE mean");
-            ST_NEAR(r.out.baseline_mean[j], grad[j], 4, r.out.baseline_mean_se[j], 0, "REINFORCE mean, b = L");
-            ST_NEAR(r.out.reinforce_var[j], v0[j], 4, r.out.reinforce_var_se[j], 0, "REINFORCE variance");
-            ST_NEAR(r.out.baseline_var[j], vb[j], 4, r.out.baseline_var_se[j], 0, "REINFORCE variance, b = L");
+            SW_TEST_NEAR(r.out.reinforce_mean[j], grad[j], 4, r.out.reinforce_mean_se[j], 0, "REINFORCE mean");
+            SW_TEST_NEAR(r.out.baseline_mean[j], grad[j], 4, r.out.baseline_mean_se[j], 0, "REINFORCE mean, b = L");
+            SW_TEST_NEAR(r.out.reinforce_var[j], v0[j], 4, r.out.reinforce_var_se[j], 0, "REINFORCE variance");
+            SW_TEST_NEAR(r.out.baseline_var[j], vb[j], 4, r.out.baseline_var_se[j], 0, "REINFORCE variance, b = L");
         }
     }
 }
@@ -366,14 +366,14 @@ static void test_temperature_limits(void **state) {
     double mean_logit = (o3[0] + o3[1] + o3[2]) / 3.0;
     for (int i = 0; i < 3; i++) {
         /* the bias at τ = 0.01 is about 1e-4 (E4: 3.4e-4 at τ = 0.05) */
-        ST_NEAR(cold.out.gs_mean[i], table_p[i], 4, cold.out.gs_mean_se[i], 3e-4, "E y at tau = 0.01");
-        ST_NEAR(hot.out.gs_mean[i], 1.0 / 3.0 + (o3[i] - mean_logit) / 3000.0, 4, hot.out.gs_mean_se[i], 1e-5,
+        SW_TEST_NEAR(cold.out.gs_mean[i], table_p[i], 4, cold.out.gs_mean_se[i], 3e-4, "E y at tau = 0.01");
+        SW_TEST_NEAR(hot.out.gs_mean[i], 1.0 / 3.0 + (o3[i] - mean_logit) / 3000.0, 4, hot.out.gs_mean_se[i], 1e-5,
                 "E y at tau = 1000");
     }
     assert_true(cold.out.gs_max_mean > 0.99);
-    ST_NEAR(cold.out.gs_max_mean, 0.9957, 4, sqrt(cold.out.gs_max_mean_se * cold.out.gs_max_mean_se + 2.5e-7), 0,
+    SW_TEST_NEAR(cold.out.gs_max_mean, 0.9957, 4, sqrt(cold.out.gs_max_mean_se * cold.out.gs_max_mean_se + 2.5e-7), 0,
             "E3 E max y at tau = 0.01");
-    ST_NEAR(hot.out.gs_max_mean, 1.0 / 3.0, 4, hot.out.gs_max_mean_se, 2e-3, "E max y at tau = 1000");
+    SW_TEST_NEAR(hot.out.gs_max_mean, 1.0 / 3.0, 4, hot.out.gs_max_mean_se, 2e-3, "E max y at tau = 1000");
 }
 
 /* ---- through the registry ---- */
@@ -385,63 +385,84 @@ static void test_registry(void **state) {
                                      "reinforce_var",    "reinforce_baseline_mean", "reinforce_baseline_var",
                                      "gs_max_mean",      "objective",         "relaxed_objective",
                                      "relaxed_bias",     NULL};
-    st_task r = st_task_new("gumbel");
-    st_check_schema(r.e, mc);
-    assert_int_equal(st_count(&r, "gs_mean"), 3);
-    st_set_real(&r, "temperature", 1.0);
-    st_set_int(&r, "samples", 40000);
-    st_run(&r, 6705);
+    sw_test_task r = sw_test_task_new("gumbel");
+    sw_test_check_schema(r.e, mc);
+    sw_test_check_unique_outputs(r.e);
+    assert_int_equal(sw_test_task_count(&r, "gs_mean"), 3);
+    sw_test_task_set_real(&r, "temperature", 1.0);
+    sw_test_task_set_int(&r, "samples", 40000);
+    sw_test_task_run(&r, 6705);
     static const double grad_ref[3] = {-0.46, -0.39, 0.85}, v0_ref[3] = {0.4644, 1.5789, 2.7525},
                         vb_ref[3] = {0.5436, 0.3216, 0.0300};
     gs_moments ref = simplex_quadrature(table_p, table_f, 1.0);
     double sum = 0.0, fy = 0.0;
     for (int j = 0; j < 3; j++) {
-        ST_REL(st_out(&r, "gumbel_max_freq_exact")[j], table_p[j], 1e-12, 1e-12, "p");
-        ST_REL(st_out(&r, "gs_argmax_freq_exact")[j], table_p[j], 1e-12, 1e-12, "p");
-        ST_REL(st_out(&r, "grad_exact")[j], grad_ref[j], 1e-10, 1e-10, "grad_exact");
-        ST_REL(st_out(&r, "reinforce_var_exact")[j], v0_ref[j], 1e-10, 1e-10, "reinforce_var_exact");
-        ST_REL(st_out(&r, "reinforce_baseline_var_exact")[j], vb_ref[j], 1e-10, 1e-10, "baseline exact");
-        ST_NEAR(st_out(&r, "gumbel_max_freq")[j], table_p[j], 4, st_out(&r, "gumbel_max_freq_se")[j], 0, "freq");
-        ST_NEAR(st_out(&r, "gs_argmax_freq")[j], table_p[j], 4, st_out(&r, "gs_argmax_freq_se")[j], 0, "argmax");
-        ST_NEAR(st_out(&r, "gs_mean")[j], ref.mean[j], 4, st_out(&r, "gs_mean_se")[j], 0, "gs_mean");
-        ST_NEAR(st_out(&r, "grad_gs_mean")[j], ref.grad_mean[j], 4, st_out(&r, "grad_gs_mean_se")[j], 0, "grad");
-        ST_NEAR(st_out(&r, "grad_gs_var")[j], ref.grad_var[j], 4, st_out(&r, "grad_gs_var_se")[j], 0, "grad var");
-        ST_NEAR(st_out(&r, "reinforce_mean")[j], grad_ref[j], 4, st_out(&r, "reinforce_mean_se")[j], 0, "rf mean");
-        ST_NEAR(st_out(&r, "reinforce_var")[j], v0_ref[j], 4, st_out(&r, "reinforce_var_se")[j], 0, "rf var");
-        ST_NEAR(st_out(&r, "reinforce_baseline_var")[j], vb_ref[j], 4, st_out(&r, "reinforce_baseline_var_se")[j],
-                0, "rf baseline var");
-        sum += st_out(&r, "gs_mean")[j];
-        fy += table_f[j] * st_out(&r, "gs_mean")[j];
+        SW_TEST_REL(sw_test_task_out(&r, "gumbel_max_freq_exact")[j], table_p[j], 1e-12, 1e-12, "p");
+        SW_TEST_REL(sw_test_task_out(&r, "gs_argmax_freq_exact")[j], table_p[j], 1e-12, 1e-12, "p");
+        SW_TEST_REL(sw_test_task_out(&r, "grad_exact")[j], grad_ref[j], 1e-10, 1e-10, "grad_exact");
+        SW_TEST_REL(sw_test_task_out(&r, "reinforce_var_exact")[j], v0_ref[j], 1e-10, 1e-10, "reinforce_var_exact");
+        SW_TEST_REL(sw_test_task_out(&r, "reinforce_baseline_var_exact")[j], vb_ref[j], 1e-10, 1e-10, "baseline exact");
+        SW_TEST_NEAR(sw_test_task_out(&r, "gumbel_max_freq")[j], table_p[j], 4,
+                     sw_test_task_out(&r, "gumbel_max_freq_se")[j], 0, "freq");
+        SW_TEST_NEAR(sw_test_task_out(&r, "gs_argmax_freq")[j], table_p[j], 4,
+                     sw_test_task_out(&r, "gs_argmax_freq_se")[j], 0, "argmax");
+        SW_TEST_NEAR(sw_test_task_out(&r, "gs_mean")[j], ref.mean[j], 4, sw_test_task_out(&r, "gs_mean_se")[j], 0,
+                     "gs_mean");
+        SW_TEST_NEAR(sw_test_task_out(&r, "grad_gs_mean")[j], ref.grad_mean[j], 4,
+                     sw_test_task_out(&r, "grad_gs_mean_se")[j], 0, "grad");
+        SW_TEST_NEAR(sw_test_task_out(&r, "grad_gs_var")[j], ref.grad_var[j], 4,
+                     sw_test_task_out(&r, "grad_gs_var_se")[j], 0, "grad var");
+        SW_TEST_NEAR(sw_test_task_out(&r, "reinforce_mean")[j], grad_ref[j], 4,
+                     sw_test_task_out(&r, "reinforce_mean_se")[j], 0, "rf mean");
+        SW_TEST_NEAR(sw_test_task_out(&r, "reinforce_var")[j], v0_ref[j], 4,
+                     sw_test_task_out(&r, "reinforce_var_se")[j], 0, "rf var");
+        SW_TEST_NEAR(sw_test_task_out(&r, "reinforce_baseline_var")[j], vb_ref[j], 4,
+                     sw_test_task_out(&r, "reinforce_baseline_var_se")[j], 0, "rf baseline var");
+        sum += sw_test_task_out(&r, "gs_mean")[j];
+        fy += table_f[j] * sw_test_task_out(&r, "gs_mean")[j];
     }
-    ST_REL(sum, 1.0, 1e-12, 1, "E y sums to 1");
-    ST_REL(st_out(&r, "relaxed_objective")[0], fy, 1e-12, 1, "E f.y is f . E y");
-    ST_REL(st_out(&r, "objective_exact")[0], 3.3, 1e-12, 1, "L");
-    ST_NEAR(st_out(&r, "objective")[0], 3.3, 4, st_out(&r, "objective_se")[0], 0, "objective");
-    ST_NEAR(st_out(&r, "gs_max_mean")[0], ref.top, 4, st_out(&r, "gs_max_mean_se")[0], 0, "E max y");
-    ST_NEAR(st_out(&r, "relaxed_bias")[0], ref.relaxed - 3.3, 4, st_out(&r, "relaxed_bias_se")[0], 0, "bias");
-    ST_REL(st_out(&r, "relaxed_bias")[0], st_out(&r, "relaxed_objective")[0] - 3.3, 1e-12, 1, "bias = E f.y - L");
-    st_free(&r);
+    SW_TEST_REL(sum, 1.0, 1e-12, 1, "E y sums to 1");
+    SW_TEST_REL(sw_test_task_out(&r, "relaxed_objective")[0], fy, 1e-12, 1, "E f.y is f . E y");
+    SW_TEST_REL(sw_test_task_out(&r, "objective_exact")[0], 3.3, 1e-12, 1, "L");
+    SW_TEST_NEAR(sw_test_task_out(&r, "objective")[0], 3.3, 4, sw_test_task_out(&r, "objective_se")[0], 0, "objective");
+    SW_TEST_NEAR(sw_test_task_out(&r, "gs_max_mean")[0], ref.top, 4, sw_test_task_out(&r, "gs_max_mean_se")[0], 0,
+                 "E max y");
+    SW_TEST_NEAR(sw_test_task_out(&r, "relaxed_bias")[0], ref.relaxed - 3.3, 4,
+                 sw_test_task_out(&r, "relaxed_bias_se")[0], 0, "bias");
+    SW_TEST_REL(sw_test_task_out(&r, "relaxed_bias")[0], sw_test_task_out(&r, "relaxed_objective")[0] - 3.3, 1e-12, 1,
+                "bias = E f.y - L");
+    sw_test_task_free(&r);
 
     /* E4 through lists set as a spec would: p = (0.3, 0.7), f(y) = y₁, τ = 0.5 */
     static const double logits2[2] = {-1.2039728043259361, -0.35667494393873245}, values2[2] = {1.0, 0.0};
-    st_task b = st_task_new("gumbel");
-    st_set_list(&b, "logits", logits2, 2);
-    st_set_list(&b, "values", values2, 2);
-    st_set_int(&b, "samples", 60000);
-    st_run(&b, 6706);
-    assert_int_equal(st_count(&b, "grad_gs_var"), 2);
-    ST_NEAR(st_out(&b, "gs_mean")[0], 0.325253, 4, st_out(&b, "gs_mean_se")[0], 0, "E4 E y1");
-    ST_NEAR(st_out(&b, "grad_gs_mean")[0], 0.190234, 4, st_out(&b, "grad_gs_mean_se")[0], 0, "E4 E grad");
-    ST_NEAR(st_out(&b, "grad_gs_var")[0], 0.030957, 4, st_out(&b, "grad_gs_var_se")[0], 0, "E4 Var grad");
-    ST_REL(st_out(&b, "reinforce_var_exact")[0], 0.1029, 1e-10, 1, "E4 REINFORCE variance");
-    ST_REL(st_out(&b, "reinforce_baseline_var_exact")[0], 0.0336, 1e-10, 1, "E4 REINFORCE variance, b = L");
-    ST_REL(st_out(&b, "grad_exact")[0], 0.21, 1e-10, 1, "E4 gradient");
-    st_free(&b);
+    sw_test_task b = sw_test_task_new("gumbel");
+    sw_test_task_set_list(&b, "logits", logits2, 2);
+    sw_test_task_set_list(&b, "values", values2, 2);
+    sw_test_task_set_int(&b, "samples", 60000);
+    sw_test_task_run(&b, 6706);
+    assert_int_equal(sw_test_task_count(&b, "grad_gs_var"), 2);
+    SW_TEST_NEAR(sw_test_task_out(&b, "gs_mean")[0], 0.325253, 4, sw_test_task_out(&b, "gs_mean_se")[0], 0, "E4 E y1");
+    SW_TEST_NEAR(sw_test_task_out(&b, "grad_gs_mean")[0], 0.190234, 4, sw_test_task_out(&b, "grad_gs_mean_se")[0], 0,
+                 "E4 E grad");
+    SW_TEST_NEAR(sw_test_task_out(&b, "grad_gs_var")[0], 0.030957, 4, sw_test_task_out(&b, "grad_gs_var_se")[0], 0,
+                 "E4 Var grad");
+    SW_TEST_REL(sw_test_task_out(&b, "reinforce_var_exact")[0], 0.1029, 1e-10, 1, "E4 REINFORCE variance");
+    SW_TEST_REL(sw_test_task_out(&b, "reinforce_baseline_var_exact")[0], 0.0336, 1e-10, 1,
+                "E4 REINFORCE variance, b = L");
+    SW_TEST_REL(sw_test_task_out(&b, "grad_exact")[0], 0.21, 1e-10, 1, "E4 gradient");
+    sw_test_task_free(&b);
 
     /* values and logits must have the same length */
-    st_task bad = st_task_new("gumbel");
-    st_set_list(&bad, "values", values2, 2);
-    assert_false(st_check(&bad));
+    sw_test_task bad = sw_test_task_new("gumbel");
+    sw_test_task_set_list(&bad, "values", values2, 2);
+    assert_false(sw_test_task_check(&bad));
+}
+
+/* Every x with x_se and x_exact: |x − x_exact| <= 5 x_se, or within 1e-9 (relative above 1) when the SE is 0
+ * (deterministic). */
+static void check_against_exact(const sw_test_task *t) {
+    sw_test_exact_rule rule = {.z = 5.0, .zero_se = SW_TEST_ZERO_SE_REL, .zero_se_tol = 1e-9};
+    sw_test_check_exact(t, &rule);
 }
 
 /* jobs/gumbel.yaml loads and is about 6705's experiments; every task of jobs/tiny/gumbel.yaml runs through the
@@ -450,18 +471,8 @@ static void test_registry(void **state) {
 static void test_jobs(void **state) {
     (void)state;
     static const char *const experiments[] = {"gumbel", "reparam_gauss", NULL};
-    sw_spec *full = st_load_spec(SW_JOBS_DIR "/gumbel.yaml");
-    st_spec_uses(full, experiments);
-    sw_spec_free(&full);
-    sw_spec *tiny = st_load_spec(SW_JOBS_DIR "/tiny/gumbel.yaml");
-    st_spec_uses(tiny, experiments);
-    for (size_t s = 0; s < tiny->n_sweeps; s++)
-        for (uint64_t i = 0; i < tiny->sweeps[s].n_tasks; i++) {
-            st_task r = st_run_sweep_task(&tiny->sweeps[s], i);
-            st_check_exact(&r, 5, 0);
-            st_free(&r);
-        }
-    sw_spec_free(&tiny);
+    sw_test_spec_file_uses(SW_JOBS_DIR "/gumbel.yaml", experiments);
+    sw_test_run_spec_file(SW_JOBS_DIR "/tiny/gumbel.yaml", experiments, check_against_exact);
 }
 
 int main(void) {

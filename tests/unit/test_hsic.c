@@ -22,6 +22,7 @@
 #include "mpisweep/experiment.h"
 #include "mpisweep/rng.h"
 #include "mpisweep/spec.h"
+#include "task_harness.h"
 
 static const sw_rng_key test_key = {.seed = 6910, .hash = {0x4851, 0x5349}, .replicate = 0};
 
@@ -455,90 +456,34 @@ static void test_median_width_y(void **state) {
 
 /* ---- through the registry ---- */
 
-typedef struct run_result {
-    const sw_experiment *e;
-    double *out[64];
-    sw_outcome outcome;
-    char msg[256];
-} run_result;
-
-static double get(const run_result *r, const char *name) {
-    int i = sw_output_index(r->e, name);
-    if (i < 0) fail_msg("no output %s", name);
-    return r->out[i][0];
-}
-
 /* One override: a parameter name and its value as text ("quadratic", "0.5", "200"). */
 typedef struct override {
     const char *name, *value;
 } override;
 
-static void set_param(const sw_experiment *e, sw_value *v, const override *o) {
-    int p = sw_param_index(e, o->name);
-    if (p < 0) fail_msg("no parameter %s", o->name);
-    const sw_param *pp = &e->params[p];
-    switch (pp->type) {
-    case SW_REAL: v[p].real = atof(o->value); break;
-    case SW_INT: v[p].integer = atoll(o->value); break;
-    case SW_CHOICE:
-        v[p].integer = -1;
-        for (int c = 0; pp->choices[c]; c++)
-            if (strcmp(pp->choices[c], o->value) == 0) v[p].integer = c;
-        assert_true(v[p].integer >= 0);
-        break;
-    case SW_REAL_LIST: fail_msg("no list parameters here");
-    }
+static void assert_scalar_outputs(const sw_test_task *t) {
+    for (size_t o = 0; o < t->e->n_outputs; o++)
+        assert_int_equal(sw_output_count(t->e, &t->e->outputs[o], t->param), 1);
 }
 
-/* Runs one task of hsic as the runner would: check() first, outputs NaN on entry, a 64-byte aligned workspace of
- * workspace_bytes, the given key; then the outcome must be ok and every output finite. */
-static run_result exec_task(const sw_value *v, const sw_rng_key *key) {
-    run_result r = {.e = sw_experiment_find("hsic")};
-    assert_non_null(r.e);
-    assert_true(r.e->n_outputs <= 64);
-    char msg[256];
-    if (r.e->check) assert_true(r.e->check(v, msg, sizeof msg));
-    size_t bytes = r.e->workspace_bytes(v);
-    void *work = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    assert_non_null(work);
-    for (size_t i = 0; i < r.e->n_outputs; i++) {
-        assert_int_equal(sw_output_count(r.e, &r.e->outputs[i], v), 1);
-        r.out[i] = malloc(sizeof(double));
-        r.out[i][0] = NAN;
-    }
-    sw_task t = {.param = v, .key = *key, .work = work, .out = r.out, .msg = r.msg, .msg_size = sizeof r.msg};
-    r.outcome = r.e->run(&t);
-    free(work);
-    assert_int_equal(r.outcome, SW_TASK_OK);
-    for (size_t i = 0; i < r.e->n_outputs; i++)
-        if (!isfinite(r.out[i][0])) fail_msg("output %s is not finite", r.e->outputs[i].name);
-    return r;
-}
-
-static void free_result(run_result *r) {
-    for (size_t i = 0; i < r->e->n_outputs; i++) free(r->out[i]);
-}
-
-/* hsic on its defaults plus overrides, keyed by a seed and the parameter hash. */
-static run_result run_hsic(const override *o, size_t count, uint64_t seed) {
-    const sw_experiment *e = sw_experiment_find("hsic");
-    assert_non_null(e);
-    sw_value v[16];
-    assert_true(e->n_params <= 16);
-    sw_param_defaults(e, v);
-    for (size_t i = 0; i < count; i++) set_param(e, v, &o[i]);
-    sw_rng_key key = {.seed = seed};
-    sw_param_hash(e, v, key.hash);
-    return exec_task(v, &key);
+/* hsic on its defaults plus overrides, run as replicate 0 of a sweep seeded with seed; every output must be a
+ * scalar, and the task must succeed with finite outputs. */
+static sw_test_task run_hsic(const override *o, size_t count, uint64_t seed) {
+    sw_test_task t = sw_test_task_new("hsic");
+    for (size_t i = 0; i < count; i++) sw_test_task_set_text(&t, o[i].name, o[i].value);
+    assert_scalar_outputs(&t);
+    sw_test_task_run(&t, seed);
+    return t;
 }
 
 /* |mean - exact| <= 4 SE for each estimator named. */
-static void assert_means_match(const run_result *r, const char *const *names, size_t count) {
+static void assert_means_match(const sw_test_task *r, const char *const *names, size_t count) {
     for (size_t i = 0; i < count; i++) {
         char se[64], exact[64];
         snprintf(se, sizeof se, "%s_se", names[i]);
         snprintf(exact, sizeof exact, "%s_exact", names[i]);
-        assert_within(get(r, names[i]), get(r, exact), 4.0 * get(r, se), names[i]);
+        assert_within(sw_test_task_scalar(r, names[i]), sw_test_task_scalar(r, exact), 4.0 * sw_test_task_scalar(r, se),
+                      names[i]);
     }
 }
 
@@ -564,47 +509,50 @@ static void test_registry_wiring(void **state) {
     /* Small and distinct parameters: each exact output below depends on the one it is checked against. */
     override o[] = {{"relation", "linear"}, {"noise", "0.7"},  {"kernel_width", "1.7"}, {"samples", "23"},
                     {"draws", "5"},         {"alpha", "0.1"}, {"permutations", "28"}};
-    run_result r = run_hsic(o, SW_COUNT(o), 3);
+    sw_test_task r = run_hsic(o, SW_COUNT(o), 3);
     double n = 23;
-    assert_true(get(&r, "width_x") == 1.7 && get(&r, "width_y") == 1.7 && get(&r, "width_x_se") == 0.0);
-    assert_true(get(&r, "width_x_population") == 1.7 && get(&r, "width_y_population") == 1.7);
-    assert_close_rel(get(&r, "hsic_a"), get(&r, "hsic_b") * n * n / ((n - 1) * (n - 1)), 1e-12);
-    assert_close_rel(get(&r, "hsic_population"), brief_linear_hsic(0.7, 1.7, 1.7), 1e-12);
-    assert_close_rel(get(&r, "hsic_u_exact"), get(&r, "hsic_population"), 1e-15);
-    assert_close_rel(get(&r, "pearson_rho"), 1 / sqrt(1.49), 1e-15);
-    assert_close_rel(get(&r, "reject_perm_null"), 2.0 / 29.0, 1e-15);
+    assert_true(sw_test_task_scalar(&r, "width_x") == 1.7 && sw_test_task_scalar(&r, "width_y") == 1.7 &&
+                sw_test_task_scalar(&r, "width_x_se") == 0.0);
+    assert_true(sw_test_task_scalar(&r, "width_x_population") == 1.7 &&
+                sw_test_task_scalar(&r, "width_y_population") == 1.7);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_a"), sw_test_task_scalar(&r, "hsic_b") * n * n / ((n - 1) * (n - 1)),
+                     1e-12);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_population"), brief_linear_hsic(0.7, 1.7, 1.7), 1e-12);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_u_exact"), sw_test_task_scalar(&r, "hsic_population"), 1e-15);
+    assert_close_rel(sw_test_task_scalar(&r, "pearson_rho"), 1 / sqrt(1.49), 1e-15);
+    assert_close_rel(sw_test_task_scalar(&r, "reject_perm_null"), 2.0 / 29.0, 1e-15);
     double mu_x = 1 / sqrt(1 + 4 / 1.7), mu_y = 1 / sqrt(1 + 4 * 1.49 / 1.7);
-    assert_close_rel(get(&r, "hsic_b_null"), (n - 1) * (1 - mu_x) * (1 - mu_y) / (n * n), 1e-12);
-    assert_close_rel(get(&r, "hsic_a_null"), (1 - mu_x) * (1 - mu_y) / (n - 1), 1e-12);
-    free_result(&r);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_b_null"), (n - 1) * (1 - mu_x) * (1 - mu_y) / (n * n), 1e-12);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_a_null"), (1 - mu_x) * (1 - mu_y) / (n - 1), 1e-12);
+    sw_test_task_free(&r);
 
     override q[] = {{"relation", "quadratic"}, {"bandwidth", "median"}, {"samples", "31"}, {"draws", "4"}};
     r = run_hsic(q, SW_COUNT(q), 4);
     sw_hsic_model m = {.relation = SW_HSIC_QUADRATIC, .noise = 0.1, .frequency = 1};
-    assert_true(get(&r, "pearson_rho") == 0.0);
-    assert_close_rel(get(&r, "width_x_population"), 0.9098728, 1e-7);
-    assert_close_rel(get(&r, "width_y_population"), sw_hsic_median_width_y(&m), 1e-15);
-    assert_true(get(&r, "width_x") != 1.0 && get(&r, "width_x_se") > 0.0);
-    free_result(&r);
+    assert_true(sw_test_task_scalar(&r, "pearson_rho") == 0.0);
+    assert_close_rel(sw_test_task_scalar(&r, "width_x_population"), 0.9098728, 1e-7);
+    assert_close_rel(sw_test_task_scalar(&r, "width_y_population"), sw_hsic_median_width_y(&m), 1e-15);
+    assert_true(sw_test_task_scalar(&r, "width_x") != 1.0 && sw_test_task_scalar(&r, "width_x_se") > 0.0);
+    sw_test_task_free(&r);
 }
 
 static void test_registry_independent_expectations(void **state) {
     (void)state;
     /* science.md 5.3 E1 under independence at n = 50 (table), and n = 77, g = 2.5 (formula). */
     override a[] = {{"relation", "independent"}, {"samples", "50"}, {"draws", "3000"}, {"permutations", "0"}};
-    run_result r = run_hsic(a, SW_COUNT(a), 5);
-    assert_close_rel(get(&r, "hsic_b_exact"), 5.989227e-3, 1e-6);
-    assert_close_rel(get(&r, "hsic_a_exact"), 6.236180e-3, 1e-6);
-    assert_true(get(&r, "hsic_u_exact") == 0.0 && get(&r, "reject_perm") == 0.0);
+    sw_test_task r = run_hsic(a, SW_COUNT(a), 5);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_b_exact"), 5.989227e-3, 1e-6);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_a_exact"), 6.236180e-3, 1e-6);
+    assert_true(sw_test_task_scalar(&r, "hsic_u_exact") == 0.0 && sw_test_task_scalar(&r, "reject_perm") == 0.0);
     assert_means_match(&r, estimators, 3);
-    free_result(&r);
+    sw_test_task_free(&r);
     override b[] = {{"relation", "independent"}, {"samples", "77"}, {"kernel_width", "2.5"}, {"draws", "2000"},
                     {"permutations", "0"}};
     r = run_hsic(b, SW_COUNT(b), 6);
     double mu = 1 / sqrt(1 + 4 / 2.5), n = 77;
-    assert_close_rel(get(&r, "hsic_b_exact"), (n - 1) * (1 - mu) * (1 - mu) / (n * n), 1e-12);
+    assert_close_rel(sw_test_task_scalar(&r, "hsic_b_exact"), (n - 1) * (1 - mu) * (1 - mu) / (n * n), 1e-12);
     assert_means_match(&r, estimators, 3);
-    free_result(&r);
+    sw_test_task_free(&r);
 }
 
 static void test_registry_dependent_expectations(void **state) {
@@ -612,23 +560,24 @@ static void test_registry_dependent_expectations(void **state) {
     /* science.md 5.3 E1, y = x + 0.1 eps, g = 1, n = 50: E HSIC_u = 0.094523. */
     override a[] = {{"relation", "linear"}, {"noise", "0.1"}, {"samples", "50"}, {"draws", "3000"},
                     {"permutations", "0"}};
-    run_result r = run_hsic(a, SW_COUNT(a), 7);
-    assert_within(get(&r, "hsic_u"), 0.094523, 4 * get(&r, "hsic_u_se") + 5e-7, "HSIC_u, s = 0.1, n = 50");
+    sw_test_task r = run_hsic(a, SW_COUNT(a), 7);
+    assert_within(sw_test_task_scalar(&r, "hsic_u"), 0.094523, 4 * sw_test_task_scalar(&r, "hsic_u_se") + 5e-7,
+                  "HSIC_u, s = 0.1, n = 50");
     assert_means_match(&r, estimators, 3);
     /* Consistency with the brief's own Monte-Carlo mean of HSIC_b (0.09591, SE about 2.5e-4). */
-    assert_within(get(&r, "hsic_b_exact"), 0.09591, 4 * 2.5e-4, "E HSIC_b vs the brief's MC");
-    free_result(&r);
+    assert_within(sw_test_task_scalar(&r, "hsic_b_exact"), 0.09591, 4 * 2.5e-4, "E HSIC_b vs the brief's MC");
+    sw_test_task_free(&r);
     /* Points not in the tables: quadratic and sine relations, other widths and sizes. */
     override q[] = {{"relation", "quadratic"}, {"noise", "0.5"}, {"kernel_width", "1.5"}, {"samples", "40"},
                     {"draws", "3000"},         {"permutations", "0"}};
     r = run_hsic(q, SW_COUNT(q), 8);
     assert_means_match(&r, estimators, 3);
-    free_result(&r);
+    sw_test_task_free(&r);
     override s[] = {{"relation", "sine"}, {"noise", "0.2"}, {"frequency", "2"}, {"kernel_width", "0.6"},
                     {"samples", "30"},    {"draws", "3000"}, {"permutations", "0"}};
     r = run_hsic(s, SW_COUNT(s), 9);
     assert_means_match(&r, estimators, 3);
-    free_result(&r);
+    sw_test_task_free(&r);
 }
 
 static void test_registry_test_sizes(void **state) {
@@ -637,14 +586,17 @@ static void test_registry_test_sizes(void **state) {
      * 0.05 +- 4 sqrt(0.05 * 0.95 / R); the permutation test's is its exact size floor(0.05 * 200) / 200 = 0.05. */
     override a[] = {{"relation", "independent"}, {"bandwidth", "median"}, {"samples", "200"}, {"draws", "300"},
                     {"permutations", "199"}};
-    run_result r = run_hsic(a, SW_COUNT(a), 10);
+    sw_test_task r = run_hsic(a, SW_COUNT(a), 10);
     double band = 4 * sqrt(0.05 * 0.95 / 300);
-    assert_within(get(&r, "reject_gamma"), 0.05, band, "Gamma test size");
-    assert_within(get(&r, "reject_perm"), get(&r, "reject_perm_null"), band, "permutation test size");
-    assert_within(get(&r, "reject_pearson"), 0.05, band, "Pearson test size");
-    assert_within(get(&r, "pearson_r"), 0.0, 4 * get(&r, "pearson_r_se"), "Pearson r under independence");
-    assert_within(get(&r, "hsic_u"), 0.0, 4 * get(&r, "hsic_u_se"), "HSIC_u under independence");
-    free_result(&r);
+    assert_within(sw_test_task_scalar(&r, "reject_gamma"), 0.05, band, "Gamma test size");
+    assert_within(sw_test_task_scalar(&r, "reject_perm"), sw_test_task_scalar(&r, "reject_perm_null"), band,
+                  "permutation test size");
+    assert_within(sw_test_task_scalar(&r, "reject_pearson"), 0.05, band, "Pearson test size");
+    assert_within(sw_test_task_scalar(&r, "pearson_r"), 0.0, 4 * sw_test_task_scalar(&r, "pearson_r_se"),
+                  "Pearson r under independence");
+    assert_within(sw_test_task_scalar(&r, "hsic_u"), 0.0, 4 * sw_test_task_scalar(&r, "hsic_u_se"),
+                  "HSIC_u under independence");
+    sw_test_task_free(&r);
 }
 
 static void test_registry_quadratic_power(void **state) {
@@ -653,25 +605,24 @@ static void test_registry_quadratic_power(void **state) {
      * law is symmetric under x -> -x), so correlation misses the dependence. */
     override a[] = {{"relation", "quadratic"}, {"noise", "0.5"}, {"bandwidth", "median"}, {"samples", "200"},
                     {"draws", "100"},          {"permutations", "99"}};
-    run_result r = run_hsic(a, SW_COUNT(a), 11);
-    assert_true(get(&r, "reject_gamma") >= 0.97 && get(&r, "reject_perm") >= 0.97);
-    assert_within(get(&r, "pearson_r"), 0.0, 4 * get(&r, "pearson_r_se"), "Pearson r, quadratic");
-    assert_true(get(&r, "reject_pearson") < 0.6);
-    free_result(&r);
+    sw_test_task r = run_hsic(a, SW_COUNT(a), 11);
+    assert_true(sw_test_task_scalar(&r, "reject_gamma") >= 0.97 && sw_test_task_scalar(&r, "reject_perm") >= 0.97);
+    assert_within(sw_test_task_scalar(&r, "pearson_r"), 0.0, 4 * sw_test_task_scalar(&r, "pearson_r_se"),
+                  "Pearson r, quadratic");
+    assert_true(sw_test_task_scalar(&r, "reject_pearson") < 0.6);
+    sw_test_task_free(&r);
 }
 
 /* ---- the sweep specs ---- */
 
-static sw_spec *load_spec(const char *path) {
-    sw_spec *spec = NULL;
-    sw_diag diag = {0};
-    const char *paths[] = {path};
-    if (sw_spec_load_files(paths, 1, NULL, &spec, &diag) != SW_OK) {
-        sw_diag_print(&diag, stderr);
-        sw_diag_clear(&diag);
-        fail_msg("%s does not load", path);
-    }
-    return spec;
+/* A tiny-spec task: every output a scalar; under independence E HSIC_u = 0, else HSIC_u is well above 0. */
+static void check_tiny_task(const sw_test_task *r) {
+    assert_scalar_outputs(r);
+    if (r->param[sw_param_index(r->e, "relation")].integer == SW_HSIC_INDEPENDENT)
+        assert_within(sw_test_task_scalar(r, "hsic_u"), 0.0, 5 * sw_test_task_scalar(r, "hsic_u_se"),
+                      "tiny: HSIC_u under independence");
+    else
+        assert_true(sw_test_task_scalar(r, "hsic_u") > 5 * sw_test_task_scalar(r, "hsic_u_se"));
 }
 
 /* jobs/hsic.yaml loads and is about hsic; every task of jobs/tiny/hsic.yaml runs through the registry with the
@@ -679,28 +630,9 @@ static sw_spec *load_spec(const char *path) {
  * heuristic (K depends on the x sample only, L on the y sample only, and both are exchangeable). */
 static void test_jobs(void **state) {
     (void)state;
-    sw_spec *full = load_spec(SW_JOBS_DIR "/hsic.yaml");
-    for (size_t s = 0; s < full->n_sweeps; s++) assert_string_equal(full->sweeps[s].exp->name, "hsic");
-    sw_spec_free(&full);
-    sw_spec *tiny = load_spec(SW_JOBS_DIR "/tiny/hsic.yaml");
-    for (size_t s = 0; s < tiny->n_sweeps; s++) {
-        const sw_sweep *sw = &tiny->sweeps[s];
-        assert_string_equal(sw->exp->name, "hsic");
-        for (uint64_t i = 0; i < sw->n_tasks; i++) {
-            sw_value v[16];
-            uint64_t replicate;
-            sw_rng_key key;
-            sw_sweep_task(sw, i, v, &replicate);
-            sw_sweep_task_key(sw, v, replicate, &key);
-            run_result r = exec_task(v, &key);
-            if (v[sw_param_index(r.e, "relation")].integer == SW_HSIC_INDEPENDENT)
-                assert_within(get(&r, "hsic_u"), 0.0, 5 * get(&r, "hsic_u_se"), "tiny: HSIC_u under independence");
-            else
-                assert_true(get(&r, "hsic_u") > 5 * get(&r, "hsic_u_se"));
-            free_result(&r);
-        }
-    }
-    sw_spec_free(&tiny);
+    static const char *const experiments[] = {"hsic", NULL};
+    sw_test_spec_file_uses(SW_JOBS_DIR "/hsic.yaml", experiments);
+    sw_test_run_spec_file(SW_JOBS_DIR "/tiny/hsic.yaml", experiments, check_tiny_task);
 }
 
 int main(void) {

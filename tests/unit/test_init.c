@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geom_task.h"
 #include "initgeom.h"
+#include "task_harness.h"
 
 static void assert_rel(double got, double want, double rel, const char *what) {
     double tol = rel * (want != 0.0 ? fabs(want) : 1.0);
@@ -332,52 +332,54 @@ static void test_spectral_against_mp(void **state) {
 
 static void test_registry_init_orthogonality(void **state) {
     (void)state;
-    geom_task r = geom_task_new("init_orthogonality");
+    sw_test_task r = sw_test_task_new("init_orthogonality");
     assert_non_null(strstr(r.e->article, "7180"));
     const char *mc[] = {"frob_dev", "entry_mse", "spectral_dev", "sigma_min", "sigma_max", "norm_ratio_mean",
                         "norm_ratio_var", NULL};
-    geom_check_schema(r.e, mc);
-    geom_set_int(&r, "fan_in", 20);
-    geom_set_int(&r, "fan_out", 60);
-    geom_set_choice(&r, "dist", "uniform");
-    geom_set_choice(&r, "probe", "rademacher");
-    geom_set_int(&r, "probes", 8);
-    geom_set_int(&r, "draws", 300);
-    geom_run(&r, 7180);
+    sw_test_check_schema(r.e, mc);
+    sw_test_task_set_int(&r, "fan_in", 20);
+    sw_test_task_set_int(&r, "fan_out", 60);
+    sw_test_task_set_choice(&r, "dist", "uniform");
+    sw_test_task_set_choice(&r, "probe", "rademacher");
+    sw_test_task_set_int(&r, "probes", 8);
+    sw_test_task_set_int(&r, "draws", 300);
+    sw_test_task_try(&r, 7180);
     assert_int_equal(r.outcome, SW_TASK_OK);
     double m = 60, n = 20, c = n / m;
     double frob = n * m * (9.0 / (5 * m * m) - 1.0 / (m * m)) + n * (n - 1) / m; /* science.md 3.2 */
     double ratio_var = m * (2.0 / (m * m) + (9.0 / 5.0 - 3.0) / (m * m) / n);    /* kappa = 1/n */
-    assert_rel(geom_out(&r, "frob_dev_exact")[0], frob, 1e-12, "frob_dev_exact");
-    assert_rel(geom_out(&r, "entry_mse_exact")[0], frob / (n * n), 1e-12, "entry_mse_exact");
-    assert_rel(geom_out(&r, "spectral_dev_limit")[0], 2 * sqrt(c) + c, 1e-12, "spectral_dev_limit");
-    assert_rel(geom_out(&r, "sigma_min_limit")[0], 1 - sqrt(c), 1e-12, "sigma_min_limit");
-    assert_rel(geom_out(&r, "sigma_max_limit")[0], 1 + sqrt(c), 1e-12, "sigma_max_limit");
-    assert_rel(geom_out(&r, "norm_ratio_mean_exact")[0], 1.0, 1e-15, "norm_ratio_mean_exact");
-    assert_rel(geom_out(&r, "norm_ratio_var_exact")[0], ratio_var, 1e-12, "norm_ratio_var_exact");
+    assert_rel(sw_test_task_out(&r, "frob_dev_exact")[0], frob, 1e-12, "frob_dev_exact");
+    assert_rel(sw_test_task_out(&r, "entry_mse_exact")[0], frob / (n * n), 1e-12, "entry_mse_exact");
+    assert_rel(sw_test_task_out(&r, "spectral_dev_limit")[0], 2 * sqrt(c) + c, 1e-12, "spectral_dev_limit");
+    assert_rel(sw_test_task_out(&r, "sigma_min_limit")[0], 1 - sqrt(c), 1e-12, "sigma_min_limit");
+    assert_rel(sw_test_task_out(&r, "sigma_max_limit")[0], 1 + sqrt(c), 1e-12, "sigma_max_limit");
+    assert_rel(sw_test_task_out(&r, "norm_ratio_mean_exact")[0], 1.0, 1e-15, "norm_ratio_mean_exact");
+    assert_rel(sw_test_task_out(&r, "norm_ratio_var_exact")[0], ratio_var, 1e-12, "norm_ratio_var_exact");
     const char *exact_mc[] = {"frob_dev", "entry_mse", "norm_ratio_mean", "norm_ratio_var"};
     for (int i = 0; i < 4; i++) {
         char se[64], exact[64];
         snprintf(se, sizeof se, "%s_se", exact_mc[i]);
         snprintf(exact, sizeof exact, "%s_exact", exact_mc[i]);
-        assert_within_se(geom_out(&r, exact_mc[i])[0], geom_out(&r, exact)[0], geom_out(&r, se)[0], 4, exact_mc[i]);
+        assert_within_se(sw_test_task_out(&r, exact_mc[i])[0], sw_test_task_out(&r, exact)[0],
+                         sw_test_task_out(&r, se)[0], 4, exact_mc[i]);
     }
-    assert_rel(geom_out(&r, "entry_mse")[0] * n * n, geom_out(&r, "frob_dev")[0], 1e-12, "entry_mse = frob/n^2");
+    assert_rel(sw_test_task_out(&r, "entry_mse")[0] * n * n, sw_test_task_out(&r, "frob_dev")[0], 1e-12,
+               "entry_mse = frob/n^2");
     /* n = 20 is far from the limit, but the ordering and the size are already there */
-    double smin = geom_out(&r, "sigma_min")[0], smax = geom_out(&r, "sigma_max")[0];
+    double smin = sw_test_task_out(&r, "sigma_min")[0], smax = sw_test_task_out(&r, "sigma_max")[0];
     assert_true(smin > 0.2 && smin < 1 - sqrt(c) + 0.1 && smax > 1 + sqrt(c) - 0.2 && smax < 1 + sqrt(c));
-    assert_rel(geom_out(&r, "spectral_dev")[0], 2 * sqrt(c) + c, 0.25, "spectral_dev, small n");
-    geom_free(&r);
+    assert_rel(sw_test_task_out(&r, "spectral_dev")[0], 2 * sqrt(c) + c, 0.25, "spectral_dev, small n");
+    sw_test_task_free(&r);
 }
 
 static void test_registry_check(void **state) {
     (void)state;
-    geom_task r = geom_task_new("init_orthogonality");
-    geom_set_int(&r, "fan_in", 40000);
-    geom_set_int(&r, "fan_out", 60000);
+    sw_test_task r = sw_test_task_new("init_orthogonality");
+    sw_test_task_set_int(&r, "fan_in", 40000);
+    sw_test_task_set_int(&r, "fan_out", 60000);
     assert_false(r.e->check(r.param, r.msg, sizeof r.msg));
     assert_non_null(strstr(r.msg, "fan_out * fan_in"));
-    geom_set_int(&r, "fan_out", 50000);
+    sw_test_task_set_int(&r, "fan_out", 50000);
     assert_true(r.e->check(r.param, r.msg, sizeof r.msg));
 }
 

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "langevin.h"
-#include "stat_task.h"
+#include "task_harness.h"
 
 enum { BINS_MAX = 64 };
 
@@ -63,24 +63,25 @@ static void test_target_closed_forms(void **state) {
         c.bins = bins[v], c.hist_range = ranges[v];
         sw_langevin_law law = {.hist = hist};
         sw_langevin_target_law(&c, &law);
-        ST_REL(law.mean, 0.8, 1e-10, 1e-10, "mixture mean");
-        ST_REL(law.second_moment, 5.0, 1e-10, 1e-10, "mixture second moment");
-        ST_REL(law.frac_positive, 0.3 * gsl_cdf_ugaussian_P(-2.0) + 0.7 * gsl_cdf_ugaussian_P(2.0), 1e-10, 1e-10,
+        SW_TEST_REL(law.mean, 0.8, 1e-10, 1e-10, "mixture mean");
+        SW_TEST_REL(law.second_moment, 5.0, 1e-10, 1e-10, "mixture second moment");
+        SW_TEST_REL(law.frac_positive, 0.3 * gsl_cdf_ugaussian_P(-2.0) + 0.7 * gsl_cdf_ugaussian_P(2.0), 1e-10, 1e-10,
                "mixture P(x > 0)");
-        ST_NEAR(law.frac_positive, 0.690900, 0, 0, 5e-7, "science.md's 0.690900");
+        SW_TEST_NEAR(law.frac_positive, 0.690900, 0, 0, 5e-7, "science.md's 0.690900");
         for (size_t b = 0; b < c.bins; b++) {
             double lo = b == 0 ? 0.0 : mixture_cdf(bin_edge(&c, b));
             double hi = b + 1 == c.bins ? 1.0 : mixture_cdf(bin_edge(&c, b + 1));
-            ST_REL(hist[b], hi - lo, 1e-10, 1e-4, "mixture bin probability");
+            SW_TEST_REL(hist[b], hi - lo, 1e-10, 1e-4, "mixture bin probability");
         }
     }
     c.target = SW_LANGEVIN_GAUSSIAN, c.temperature = 2.0, c.bins = 40, c.hist_range = 6.0;
     sw_langevin_law law = {.hist = hist};
     sw_langevin_target_law(&c, &law);
-    ST_REL(law.second_moment, 2.0, 1e-12, 1, "gaussian variance = temperature");
+    SW_TEST_REL(law.second_moment, 2.0, 1e-12, 1, "gaussian variance = temperature");
     for (size_t b = 1; b + 1 < c.bins; b++)
-        ST_REL(hist[b], gsl_cdf_gaussian_P(bin_edge(&c, b + 1), M_SQRT2) - gsl_cdf_gaussian_P(bin_edge(&c, b), M_SQRT2),
-               1e-10, 1e-4, "gaussian bin probability");
+        SW_TEST_REL(hist[b],
+                    gsl_cdf_gaussian_P(bin_edge(&c, b + 1), M_SQRT2) - gsl_cdf_gaussian_P(bin_edge(&c, b), M_SQRT2),
+                    1e-10, 1e-4, "gaussian bin probability");
 }
 
 /* U of the mixture straight from its density (the kernel uses a log-sum-exp rewrite). */
@@ -107,10 +108,10 @@ static void test_target_at_other_temperature(void **state) {
     sw_langevin_law law = {.hist = hist};
     sw_langevin_target_law(&c, &law);
     double z = simpson(-12, 12, 24000, 0, 0.5);
-    ST_REL(law.mean, simpson(-12, 12, 24000, 1, 0.5) / z, 1e-10, 1e-10, "mean at temperature 0.5");
-    ST_REL(law.second_moment, simpson(-12, 12, 24000, 2, 0.5) / z, 1e-10, 1e-10, "E x^2 at temperature 0.5");
-    ST_REL(law.frac_positive, simpson(0, 12, 12000, 0, 0.5) / z, 1e-10, 1e-10, "P(x > 0) at temperature 0.5");
-    ST_REL(hist[20], simpson(0, 0.3, 300, 0, 0.5) / z, 1e-10, 1e-4, "bin [0, 0.3)");
+    SW_TEST_REL(law.mean, simpson(-12, 12, 24000, 1, 0.5) / z, 1e-10, 1e-10, "mean at temperature 0.5");
+    SW_TEST_REL(law.second_moment, simpson(-12, 12, 24000, 2, 0.5) / z, 1e-10, 1e-10, "E x^2 at temperature 0.5");
+    SW_TEST_REL(law.frac_positive, simpson(0, 12, 12000, 0, 0.5) / z, 1e-10, 1e-10, "P(x > 0) at temperature 0.5");
+    SW_TEST_REL(hist[20], simpson(0, 0.3, 300, 0, 0.5) / z, 1e-10, 1e-4, "bin [0, 0.3)");
 }
 
 /* ---- ULA on the gaussian: closed forms ---- */
@@ -129,7 +130,7 @@ static void test_gaussian_ula_table(void **state) {
                         v_inf[6] = {1.001252, 1.002506, 1.012658, 1.025641, 1.142857, 1.333333};
     for (int i = 0; i < 6; i++) {
         sw_langevin_config c = config(SW_LANGEVIN_GAUSSIAN, SW_LANGEVIN_ULA, SW_LANGEVIN_INIT_POINT, eps[i], 1);
-        ST_NEAR(sw_langevin_gaussian_ula_stationary_var(&c), v_inf[i], 0, 0, 5e-7, "v_inf");
+        SW_TEST_NEAR(sw_langevin_gaussian_ula_stationary_var(&c), v_inf[i], 0, 0, 5e-7, "v_inf");
     }
     static const struct {
         double eps;
@@ -145,8 +146,8 @@ static void test_gaussian_ula_table(void **state) {
             config(SW_LANGEVIN_GAUSSIAN, SW_LANGEVIN_ULA, SW_LANGEVIN_INIT_POINT, rows[r].eps, rows[r].steps);
         double mean, m2;
         sw_langevin_gaussian_ula_moments(&c, &mean, &m2);
-        ST_NEAR(mean, rows[r].mean, 0, 0, rows[r].tol_mean, "E1 E x_T");
-        ST_NEAR(m2 - mean * mean, rows[r].var, 0, 0, rows[r].tol_var, "E1 Var x_T");
+        SW_TEST_NEAR(mean, rows[r].mean, 0, 0, rows[r].tol_mean, "E1 E x_T");
+        SW_TEST_NEAR(m2 - mean * mean, rows[r].var, 0, 0, rows[r].tol_var, "E1 Var x_T");
     }
 }
 
@@ -172,20 +173,20 @@ static void test_grid_matches_gaussian_closed_form(void **state) {
         sw_langevin_law law = {.hist = hist};
         grid_law(&c, &law, NULL);
         sw_langevin_gaussian_ula_moments(&c, &mean, &m2);
-        ST_NEAR(law.mean, mean, 0, 0, 1e-10 * fmax(1.0, fabs(mean)), "grid E x_T");
-        ST_REL(law.second_moment, m2, 1e-10, 1e-10, "grid E x_T^2");
+        SW_TEST_NEAR(law.mean, mean, 0, 0, 1e-10 * fmax(1.0, fabs(mean)), "grid E x_T");
+        SW_TEST_REL(law.second_moment, m2, 1e-10, 1e-10, "grid E x_T^2");
         if (cases[k].init == SW_LANGEVIN_INIT_UNIFORM) {
-            ST_NEAR(law.frac_positive, 0.5, 0, 0, 1e-10, "P(x_T > 0) by symmetry");
+            SW_TEST_NEAR(law.frac_positive, 0.5, 0, 0, 1e-10, "P(x_T > 0) by symmetry");
             continue;
         }
         double mu, sd;
         gaussian_point_law(c.step, c.temperature, c.steps, sw_langevin_start(&c), &mu, &sd);
         sd = sqrt(sd);
-        ST_REL(law.frac_positive, gsl_cdf_gaussian_Q(-mu, sd), 1e-8, 1e-3, "grid P(x_T > 0)");
+        SW_TEST_REL(law.frac_positive, gsl_cdf_gaussian_Q(-mu, sd), 1e-8, 1e-3, "grid P(x_T > 0)");
         for (size_t b = 0; b < c.bins; b++) {
             double lo = b == 0 ? 0.0 : gsl_cdf_gaussian_P(bin_edge(&c, b) - mu, sd);
             double hi = b + 1 == c.bins ? 1.0 : gsl_cdf_gaussian_P(bin_edge(&c, b + 1) - mu, sd);
-            ST_NEAR(hist[b], hi - lo, 0, 0, 1e-6, "grid bin probability (O(h^4), h <= 0.05)");
+            SW_TEST_NEAR(hist[b], hi - lo, 0, 0, 1e-6, "grid bin probability (O(h^4), h <= 0.05)");
         }
     }
 }
@@ -204,13 +205,13 @@ static void test_grid_gaussian_stationary(void **state) {
         double tau = taus[k], v = tau / (1.0 - steps[k] / (4.0 * tau));
         double cross = sqrt(2.0 * tau * v * log(sqrt(v / tau)) / (v - tau));
         double tv = 2.0 * (gsl_cdf_ugaussian_P(cross / sqrt(tau)) - gsl_cdf_ugaussian_P(cross / sqrt(v)));
-        ST_NEAR(st.mean, 0.0, 0, 0, 1e-10, "stationary mean");
-        ST_REL(st.second_moment, v, 1e-9, 1, "stationary variance v_inf");
-        ST_NEAR(st.frac_positive, 0.5, 0, 0, 1e-10, "stationary P(x > 0)");
-        ST_REL(st.tv_density, tv, 1e-3, 1e-3, "stationary total variation (O(h^2) at the crossings)");
+        SW_TEST_NEAR(st.mean, 0.0, 0, 0, 1e-10, "stationary mean");
+        SW_TEST_REL(st.second_moment, v, 1e-9, 1, "stationary variance v_inf");
+        SW_TEST_NEAR(st.frac_positive, 0.5, 0, 0, 1e-10, "stationary P(x > 0)");
+        SW_TEST_REL(st.tv_density, tv, 1e-3, 1e-3, "stationary total variation (O(h^2) at the crossings)");
         for (size_t b = 1; b + 1 < c.bins; b++) {
             double p = gsl_cdf_gaussian_P(bin_edge(&c, b + 1), sqrt(v)) - gsl_cdf_gaussian_P(bin_edge(&c, b), sqrt(v));
-            ST_NEAR(hist[b], p, 0, 0, 1e-6, "stationary bin probability (O(h^4))");
+            SW_TEST_NEAR(hist[b], p, 0, 0, 1e-6, "stationary bin probability (O(h^4))");
         }
     }
 }
@@ -235,9 +236,9 @@ static void test_mixture_tables(void **state) {
             config(SW_LANGEVIN_MIXTURE, SW_LANGEVIN_ULA, SW_LANGEVIN_INIT_UNIFORM, uniform[r].eps, uniform[r].steps);
         sw_langevin_law law = {.hist = NULL};
         grid_law(&c, &law, NULL);
-        ST_NEAR(law.mean, uniform[r].mean, 0, 0, tol, "E2 uniform start: E x");
-        ST_NEAR(law.frac_positive, uniform[r].pos, 0, 0, tol, "E2 uniform start: P(x > 0)");
-        if (uniform[r].tv >= 0) ST_NEAR(law.tv_density, uniform[r].tv, 0, 0, tol, "E2 uniform start: TV");
+        SW_TEST_NEAR(law.mean, uniform[r].mean, 0, 0, tol, "E2 uniform start: E x");
+        SW_TEST_NEAR(law.frac_positive, uniform[r].pos, 0, 0, tol, "E2 uniform start: P(x > 0)");
+        if (uniform[r].tv >= 0) SW_TEST_NEAR(law.tv_density, uniform[r].tv, 0, 0, tol, "E2 uniform start: TV");
     }
     static const struct {
         double eps;
@@ -252,8 +253,8 @@ static void test_mixture_tables(void **state) {
             config(SW_LANGEVIN_MIXTURE, SW_LANGEVIN_ULA, SW_LANGEVIN_INIT_MODE, mode[r].eps, mode[r].steps);
         sw_langevin_law law = {.hist = NULL};
         grid_law(&c, &law, NULL);
-        ST_NEAR(law.mean, mode[r].mean, 0, 0, tol, "E2 start at -2: E x");
-        ST_NEAR(law.frac_positive, mode[r].pos, 0, 0, tol, "E2 start at -2: P(x > 0)");
+        SW_TEST_NEAR(law.mean, mode[r].mean, 0, 0, tol, "E2 start at -2: E x");
+        SW_TEST_NEAR(law.frac_positive, mode[r].pos, 0, 0, tol, "E2 start at -2: P(x > 0)");
     }
     static const struct {
         double eps, mean, m2, pos, tv;
@@ -267,12 +268,12 @@ static void test_mixture_tables(void **state) {
             config(SW_LANGEVIN_MIXTURE, SW_LANGEVIN_ULA, SW_LANGEVIN_INIT_UNIFORM, stationary[r].eps, 1);
         sw_langevin_law st = {.hist = NULL};
         grid_law(&c, NULL, &st);
-        ST_NEAR(st.mean, stationary[r].mean, 0, 0, tol, "ULA stationary E x");
-        ST_NEAR(st.second_moment, stationary[r].m2, 0, 0, tol, "ULA stationary E x^2");
-        ST_NEAR(st.frac_positive, stationary[r].pos, 0, 0, tol, "ULA stationary P(x > 0)");
-        ST_NEAR(st.tv_density, stationary[r].tv, 0, 0, tol, "ULA stationary TV");
+        SW_TEST_NEAR(st.mean, stationary[r].mean, 0, 0, tol, "ULA stationary E x");
+        SW_TEST_NEAR(st.second_moment, stationary[r].m2, 0, 0, tol, "ULA stationary E x^2");
+        SW_TEST_NEAR(st.frac_positive, stationary[r].pos, 0, 0, tol, "ULA stationary P(x > 0)");
+        SW_TEST_NEAR(st.tv_density, stationary[r].tv, 0, 0, tol, "ULA stationary TV");
         /* "The TV to the target grows linearly in ε, at about 0.08ε" */
-        ST_NEAR(st.tv_density / stationary[r].eps, 0.08, 0, 0, 0.005, "stationary TV / eps");
+        SW_TEST_NEAR(st.tv_density / stationary[r].eps, 0.08, 0, 0, 0.005, "stationary TV / eps");
         /* and the bias is real: the exact target has E x = 0.8, E x^2 = 5 */
         assert_true(st.mean < 0.8 && st.second_moment > 5.0);
     }
@@ -295,17 +296,17 @@ static void mc_vs_grid(const sw_langevin_config *c, int64_t chains, uint64_t see
     sw_langevin_law law = {.hist = exact_hist};
     grid_law(c, &law, NULL);
     double n = (double)chains;
-    ST_NEAR(mc.mean, law.mean, 4, mc.mean_se, 0, "MC E x_T");
-    ST_NEAR(mc.second_moment, law.second_moment, 4, mc.second_moment_se, 0, "MC E x_T^2");
-    ST_NEAR(mc.frac_positive, law.frac_positive, 4, sqrt(law.frac_positive * (1 - law.frac_positive) / n), 0,
+    SW_TEST_NEAR(mc.mean, law.mean, 4, mc.mean_se, 0, "MC E x_T");
+    SW_TEST_NEAR(mc.second_moment, law.second_moment, 4, mc.second_moment_se, 0, "MC E x_T^2");
+    SW_TEST_NEAR(mc.frac_positive, law.frac_positive, 4, sqrt(law.frac_positive * (1 - law.frac_positive) / n), 0,
             "MC P(x_T > 0)");
     for (size_t b = 0; b < c->bins; b++) {
         double p = exact_hist[b];
         if (p * n < 10) continue; /* the normal approximation needs counts */
-        ST_NEAR(hist[b], p, 5, sqrt(p * (1 - p) / n), 0, "MC histogram bin");
+        SW_TEST_NEAR(hist[b], p, 5, sqrt(p * (1 - p) / n), 0, "MC histogram bin");
     }
     if (c->sampler == SW_LANGEVIN_MALA)
-        ST_NEAR(mc.accept, law.accept, 4, mc.accept_se, 0, "MALA acceptance rate");
+        SW_TEST_NEAR(mc.accept, law.accept, 4, mc.accept_se, 0, "MALA acceptance rate");
     else
         assert_true(mc.accept == 1.0 && mc.accept_se == 0.0);
 }
@@ -333,81 +334,87 @@ static void test_monte_carlo_vs_grid(void **state) {
 static void test_registry_langevin(void **state) {
     (void)state;
     static const char *const mc[] = {"mean", "second_moment", "frac_positive", "hist", "tv", "acceptance_rate", NULL};
-    st_task r = st_task_new("langevin");
-    st_check_schema(r.e, mc);
-    st_set_choice(&r, "target", "mixture");
-    st_set_choice(&r, "init", "uniform");
-    st_set_real(&r, "step", 0.1);
-    st_set_int(&r, "steps", 300);
-    st_set_int(&r, "chains", 20000);
-    st_run(&r, 6612);
+    sw_test_task r = sw_test_task_new("langevin");
+    sw_test_check_schema(r.e, mc);
+    sw_test_check_unique_outputs(r.e);
+    sw_test_task_set_choice(&r, "target", "mixture");
+    sw_test_task_set_choice(&r, "init", "uniform");
+    sw_test_task_set_real(&r, "step", 0.1);
+    sw_test_task_set_int(&r, "steps", 300);
+    sw_test_task_set_int(&r, "chains", 20000);
+    sw_test_task_run(&r, 6612);
     const double *v;
-    ST_NEAR(st_out(&r, "mean_exact")[0], 0.6807, 0, 0, 2e-3, "table E x");
-    ST_NEAR(st_out(&r, "frac_positive_exact")[0], 0.6635, 0, 0, 2e-3, "table P(x > 0)");
-    ST_NEAR(st_out(&r, "tv_density_exact")[0], 0.0291, 0, 0, 2e-3, "table TV");
-    ST_NEAR(st_out(&r, "mean")[0], st_out(&r, "mean_exact")[0], 4, st_out(&r, "mean_se")[0], 0, "E x");
-    ST_NEAR(st_out(&r, "second_moment")[0], st_out(&r, "second_moment_exact")[0], 4,
-            st_out(&r, "second_moment_se")[0], 0, "E x^2");
-    ST_NEAR(st_out(&r, "frac_positive")[0], st_out(&r, "frac_positive_exact")[0], 4,
-            st_out(&r, "frac_positive_se")[0], 0, "P(x > 0)");
-    ST_NEAR(st_out(&r, "stationary_mean")[0], 0.79656, 0, 0, 2e-3, "table stationary E x");
-    ST_NEAR(st_out(&r, "stationary_tv_density")[0], 0.00787, 0, 0, 2e-3, "table stationary TV");
-    ST_REL(st_out(&r, "target_mean")[0], 0.8, 1e-10, 1, "target mean");
-    ST_REL(st_out(&r, "target_second_moment")[0], 5.0, 1e-10, 1, "target E x^2");
-    assert_true(st_out(&r, "acceptance_rate")[0] == 1.0 && st_out(&r, "acceptance_rate_exact")[0] == 1.0);
-    size_t bins = st_count(&r, "hist");
+    SW_TEST_NEAR(sw_test_task_out(&r, "mean_exact")[0], 0.6807, 0, 0, 2e-3, "table E x");
+    SW_TEST_NEAR(sw_test_task_out(&r, "frac_positive_exact")[0], 0.6635, 0, 0, 2e-3, "table P(x > 0)");
+    SW_TEST_NEAR(sw_test_task_out(&r, "tv_density_exact")[0], 0.0291, 0, 0, 2e-3, "table TV");
+    SW_TEST_NEAR(sw_test_task_out(&r, "mean")[0], sw_test_task_out(&r, "mean_exact")[0], 4,
+                 sw_test_task_out(&r, "mean_se")[0], 0, "E x");
+    SW_TEST_NEAR(sw_test_task_out(&r, "second_moment")[0], sw_test_task_out(&r, "second_moment_exact")[0], 4,
+            sw_test_task_out(&r, "second_moment_se")[0], 0, "E x^2");
+    SW_TEST_NEAR(sw_test_task_out(&r, "frac_positive")[0], sw_test_task_out(&r, "frac_positive_exact")[0], 4,
+            sw_test_task_out(&r, "frac_positive_se")[0], 0, "P(x > 0)");
+    SW_TEST_NEAR(sw_test_task_out(&r, "stationary_mean")[0], 0.79656, 0, 0, 2e-3, "table stationary E x");
+    SW_TEST_NEAR(sw_test_task_out(&r, "stationary_tv_density")[0], 0.00787, 0, 0, 2e-3, "table stationary TV");
+    SW_TEST_REL(sw_test_task_out(&r, "target_mean")[0], 0.8, 1e-10, 1, "target mean");
+    SW_TEST_REL(sw_test_task_out(&r, "target_second_moment")[0], 5.0, 1e-10, 1, "target E x^2");
+    assert_true(sw_test_task_out(&r, "acceptance_rate")[0] == 1.0 &&
+                sw_test_task_out(&r, "acceptance_rate_exact")[0] == 1.0);
+    size_t bins = sw_test_task_count(&r, "hist");
     assert_int_equal(bins, 40);
     double sum = 0, sum_exact = 0, sum_target = 0, tv_exact = 0;
-    v = st_out(&r, "bin_center");
-    ST_REL(v[0], -5.85, 1e-12, 1, "first bin centre");
+    v = sw_test_task_out(&r, "bin_center");
+    SW_TEST_REL(v[0], -5.85, 1e-12, 1, "first bin centre");
     for (size_t b = 0; b < bins; b++) {
-        sum += st_out(&r, "hist")[b];
-        sum_exact += st_out(&r, "hist_exact")[b];
-        sum_target += st_out(&r, "target_hist")[b];
-        tv_exact += 0.5 * fabs(st_out(&r, "hist_exact")[b] - st_out(&r, "target_hist")[b]);
+        sum += sw_test_task_out(&r, "hist")[b];
+        sum_exact += sw_test_task_out(&r, "hist_exact")[b];
+        sum_target += sw_test_task_out(&r, "target_hist")[b];
+        tv_exact += 0.5 * fabs(sw_test_task_out(&r, "hist_exact")[b] - sw_test_task_out(&r, "target_hist")[b]);
     }
-    ST_REL(sum, 1.0, 1e-12, 1, "hist sums to 1");
-    ST_REL(sum_exact, 1.0, 1e-9, 1, "hist_exact sums to 1");
-    ST_REL(sum_target, 1.0, 1e-12, 1, "target_hist sums to 1");
-    ST_REL(st_out(&r, "tv_bins_exact")[0], tv_exact, 1e-12, 1, "tv_bins_exact over the bins");
+    SW_TEST_REL(sum, 1.0, 1e-12, 1, "hist sums to 1");
+    SW_TEST_REL(sum_exact, 1.0, 1e-9, 1, "hist_exact sums to 1");
+    SW_TEST_REL(sum_target, 1.0, 1e-12, 1, "target_hist sums to 1");
+    SW_TEST_REL(sw_test_task_out(&r, "tv_bins_exact")[0], tv_exact, 1e-12, 1, "tv_bins_exact over the bins");
     /* the binned TV of the chains: the exact value plus noise of order √(bins/N) at most */
-    ST_NEAR(st_out(&r, "tv")[0], tv_exact, 4, st_out(&r, "tv_se")[0], sqrt(40.0 / 20000.0), "tv");
-    st_free(&r);
+    SW_TEST_NEAR(sw_test_task_out(&r, "tv")[0], tv_exact, 4, sw_test_task_out(&r, "tv_se")[0], sqrt(40.0 / 20000.0),
+                 "tv");
+    sw_test_task_free(&r);
 
     /* ULA on the gaussian: the _exact outputs are the closed forms (defaults: ε = 0.1, T = 100, x0 = 3) */
-    st_task g = st_task_new("langevin");
-    st_set_int(&g, "chains", 20000);
-    st_run(&g, 6613);
-    ST_NEAR(st_out(&g, "mean_exact")[0], 3.0 * pow(0.95, 100), 0, 0, 1e-14, "closed-form mean");
-    ST_REL(st_out(&g, "stationary_second_moment")[0], 1.0 / (1.0 - 0.025), 1e-14, 1, "v_inf");
-    ST_NEAR(st_out(&g, "mean")[0], st_out(&g, "mean_exact")[0], 4, st_out(&g, "mean_se")[0], 0, "E x_T");
-    ST_NEAR(st_out(&g, "second_moment")[0], st_out(&g, "second_moment_exact")[0], 4, st_out(&g, "second_moment_se")[0],
-            0, "E x_T^2");
-    st_free(&g);
+    sw_test_task g = sw_test_task_new("langevin");
+    sw_test_task_set_int(&g, "chains", 20000);
+    sw_test_task_run(&g, 6613);
+    SW_TEST_NEAR(sw_test_task_out(&g, "mean_exact")[0], 3.0 * pow(0.95, 100), 0, 0, 1e-14, "closed-form mean");
+    SW_TEST_REL(sw_test_task_out(&g, "stationary_second_moment")[0], 1.0 / (1.0 - 0.025), 1e-14, 1, "v_inf");
+    SW_TEST_NEAR(sw_test_task_out(&g, "mean")[0], sw_test_task_out(&g, "mean_exact")[0], 4,
+                 sw_test_task_out(&g, "mean_se")[0], 0, "E x_T");
+    SW_TEST_NEAR(sw_test_task_out(&g, "second_moment")[0], sw_test_task_out(&g, "second_moment_exact")[0], 4,
+                 sw_test_task_out(&g, "second_moment_se")[0], 0, "E x_T^2");
+    sw_test_task_free(&g);
 
     /* MALA: exact stationary law, acceptance rate against the grid's */
-    st_task m = st_task_new("langevin");
-    st_set_choice(&m, "sampler", "mala");
-    st_set_choice(&m, "target", "mixture");
-    st_set_real(&m, "step", 0.5);
-    st_set_int(&m, "steps", 50);
-    st_set_int(&m, "chains", 20000);
-    st_run(&m, 6614);
-    ST_NEAR(st_out(&m, "acceptance_rate")[0], st_out(&m, "acceptance_rate_exact")[0], 4,
-            st_out(&m, "acceptance_rate_se")[0], 0, "acceptance rate");
-    assert_true(st_out(&m, "acceptance_rate")[0] < 1.0);
-    ST_REL(st_out(&m, "stationary_mean")[0], 0.8, 1e-10, 1, "MALA is unbiased");
-    assert_true(st_out(&m, "stationary_tv_density")[0] == 0.0);
-    ST_NEAR(st_out(&m, "mean")[0], st_out(&m, "mean_exact")[0], 4, st_out(&m, "mean_se")[0], 0, "MALA E x_T");
-    st_free(&m);
+    sw_test_task m = sw_test_task_new("langevin");
+    sw_test_task_set_choice(&m, "sampler", "mala");
+    sw_test_task_set_choice(&m, "target", "mixture");
+    sw_test_task_set_real(&m, "step", 0.5);
+    sw_test_task_set_int(&m, "steps", 50);
+    sw_test_task_set_int(&m, "chains", 20000);
+    sw_test_task_run(&m, 6614);
+    SW_TEST_NEAR(sw_test_task_out(&m, "acceptance_rate")[0], sw_test_task_out(&m, "acceptance_rate_exact")[0], 4,
+            sw_test_task_out(&m, "acceptance_rate_se")[0], 0, "acceptance rate");
+    assert_true(sw_test_task_out(&m, "acceptance_rate")[0] < 1.0);
+    SW_TEST_REL(sw_test_task_out(&m, "stationary_mean")[0], 0.8, 1e-10, 1, "MALA is unbiased");
+    assert_true(sw_test_task_out(&m, "stationary_tv_density")[0] == 0.0);
+    SW_TEST_NEAR(sw_test_task_out(&m, "mean")[0], sw_test_task_out(&m, "mean_exact")[0], 4,
+                 sw_test_task_out(&m, "mean_se")[0], 0, "MALA E x_T");
+    sw_test_task_free(&m);
 
     /* ULA diverges for step >= 4·temperature: the check rejects it */
-    st_task bad = st_task_new("langevin");
-    st_set_real(&bad, "temperature", 0.25);
-    st_set_real(&bad, "step", 1.0);
-    assert_false(st_check(&bad));
-    st_set_choice(&bad, "sampler", "mala");
-    assert_true(st_check(&bad));
+    sw_test_task bad = sw_test_task_new("langevin");
+    sw_test_task_set_real(&bad, "temperature", 0.25);
+    sw_test_task_set_real(&bad, "step", 1.0);
+    assert_false(sw_test_task_check(&bad));
+    sw_test_task_set_choice(&bad, "sampler", "mala");
+    assert_true(sw_test_task_check(&bad));
 }
 
 /* ---- the energy model ---- */
@@ -422,49 +429,59 @@ static void test_ebm_fixed_point(void **state) {
         sw_ebm_config c = {.step = rows[r].eps, .data_mean = 1.0, .data_var = 0.25};
         double t1, t2, var;
         sw_ebm_fixed_point(&c, &t1, &t2, &var);
-        ST_NEAR(t2, rows[r].theta2, 0, 0, 5e-5, "E3 predicted theta2");
-        ST_REL(rows[r].eps * t2 * t2 - 2.0 * t2 + 1.0 / 0.25, 0.0, 1e-10, 1, "root of the moment equation");
-        ST_REL(1.0 / (t2 * (2.0 - rows[r].eps * t2)), 0.25, 1e-10, 1, "ULA variance equals the data's");
-        ST_REL(var, 0.5 / t2, 1e-12, 1, "model variance 1/(2 theta2)");
-        ST_REL(t1, -2.0 * t2, 1e-12, 1, "theta1 = -2 theta2 m_d");
+        SW_TEST_NEAR(t2, rows[r].theta2, 0, 0, 5e-5, "E3 predicted theta2");
+        SW_TEST_REL(rows[r].eps * t2 * t2 - 2.0 * t2 + 1.0 / 0.25, 0.0, 1e-10, 1, "root of the moment equation");
+        SW_TEST_REL(1.0 / (t2 * (2.0 - rows[r].eps * t2)), 0.25, 1e-10, 1, "ULA variance equals the data's");
+        SW_TEST_REL(var, 0.5 / t2, 1e-12, 1, "model variance 1/(2 theta2)");
+        SW_TEST_REL(t1, -2.0 * t2, 1e-12, 1, "theta1 = -2 theta2 m_d");
     }
     sw_ebm_config c = {.step = 0.1, .data_mean = 1.0, .data_var = 0.25};
     double t1, t2, var;
     sw_ebm_fixed_point(&c, &t1, &t2, &var);
-    ST_NEAR(var, 0.2218, 0, 0, 5e-5, "E3 predicted variance");
+    SW_TEST_NEAR(var, 0.2218, 0, 0, 5e-5, "E3 predicted variance");
 }
 
 static void train(double step, double data_mean, double data_var, uint64_t seed) {
-    st_task r = st_task_new("ebm_train");
-    st_set_real(&r, "step", step);
-    st_set_real(&r, "data_mean", data_mean);
-    st_set_real(&r, "data_var", data_var);
-    st_set_int(&r, "chains", 5000);
-    st_set_int(&r, "iterations", 6000);
-    st_run(&r, seed);
-    double t2 = st_out(&r, "theta2_exact")[0], mle = st_out(&r, "theta2_mle")[0];
-    ST_REL(mle, 0.5 / data_var, 1e-12, 1, "theta2 of an exact sampler");
-    ST_REL(st_out(&r, "theta2")[0], t2, 0.01, 1, "learned theta2 within 1 % of the fixed point");
-    ST_REL(st_out(&r, "theta1")[0], st_out(&r, "theta1_exact")[0], 0.01, 1, "learned theta1 within 1 %");
-    ST_REL(st_out(&r, "model_var")[0], st_out(&r, "model_var_exact")[0], 0.01, 1, "learned variance within 1 %");
-    ST_NEAR(st_out(&r, "model_mean")[0], data_mean, 4, st_out(&r, "model_mean_se")[0], 0.002 * fabs(data_mean) + 1e-3,
-            "the mean is unbiased");
-    ST_REL(st_out(&r, "chain_var")[0], data_var, 0.01, 1, "the chains match the data variance");
+    sw_test_task r = sw_test_task_new("ebm_train");
+    sw_test_task_set_real(&r, "step", step);
+    sw_test_task_set_real(&r, "data_mean", data_mean);
+    sw_test_task_set_real(&r, "data_var", data_var);
+    sw_test_task_set_int(&r, "chains", 5000);
+    sw_test_task_set_int(&r, "iterations", 6000);
+    sw_test_task_run(&r, seed);
+    double t2 = sw_test_task_out(&r, "theta2_exact")[0], mle = sw_test_task_out(&r, "theta2_mle")[0];
+    SW_TEST_REL(mle, 0.5 / data_var, 1e-12, 1, "theta2 of an exact sampler");
+    SW_TEST_REL(sw_test_task_out(&r, "theta2")[0], t2, 0.01, 1, "learned theta2 within 1 % of the fixed point");
+    SW_TEST_REL(sw_test_task_out(&r, "theta1")[0], sw_test_task_out(&r, "theta1_exact")[0], 0.01, 1,
+                "learned theta1 within 1 %");
+    SW_TEST_REL(sw_test_task_out(&r, "model_var")[0], sw_test_task_out(&r, "model_var_exact")[0], 0.01, 1,
+                "learned variance within 1 %");
+    SW_TEST_NEAR(sw_test_task_out(&r, "model_mean")[0], data_mean, 4, sw_test_task_out(&r, "model_mean_se")[0],
+                 0.002 * fabs(data_mean) + 1e-3, "the mean is unbiased");
+    SW_TEST_REL(sw_test_task_out(&r, "chain_var")[0], data_var, 0.01, 1, "the chains match the data variance");
     /* the test can tell the biased fixed point from the exact-sampler optimum */
     assert_true(fabs(t2 - mle) > 0.02 * t2);
-    st_free(&r);
+    sw_test_task_free(&r);
 }
 
 static void test_ebm_training(void **state) {
     (void)state;
     static const char *const mc[] = {"theta1", "theta2", "model_var", "model_mean", "chain_var", NULL};
-    st_task r = st_task_new("ebm_train");
-    st_check_schema(r.e, mc);
-    st_set_real(&r, "step", 0.3);
-    assert_false(st_check(&r)); /* step >= data_var has no fixed point */
+    sw_test_task r = sw_test_task_new("ebm_train");
+    sw_test_check_schema(r.e, mc);
+    sw_test_check_unique_outputs(r.e);
+    sw_test_task_set_real(&r, "step", 0.3);
+    assert_false(sw_test_task_check(&r)); /* step >= data_var has no fixed point */
     train(0.1, 1.0, 0.25, 1);
     train(0.05, 1.0, 0.25, 2);
     train(0.2, -0.5, 0.8, 3); /* outside the table */
+}
+
+/* Every x of a langevin task with x_se and x_exact: |x − x_exact| <= 5 x_se, or within 1e-9 (relative above 1)
+ * when the SE is 0; elements whose exact probability is below 0.005 are skipped. */
+static void check_langevin_against_exact(const sw_test_task *t) {
+    sw_test_exact_rule rule = {.z = 5.0, .zero_se = SW_TEST_ZERO_SE_REL, .zero_se_tol = 1e-9, .min_exact = 0.005};
+    if (strcmp(t->e->name, "langevin") == 0) sw_test_check_exact(t, &rule);
 }
 
 /* jobs/langevin.yaml loads and is about 6612's experiments; every task of jobs/tiny/langevin.yaml runs through the
@@ -474,18 +491,8 @@ static void test_ebm_training(void **state) {
 static void test_jobs(void **state) {
     (void)state;
     static const char *const experiments[] = {"langevin", "ebm_train", NULL};
-    sw_spec *full = st_load_spec(SW_JOBS_DIR "/langevin.yaml");
-    st_spec_uses(full, experiments);
-    sw_spec_free(&full);
-    sw_spec *tiny = st_load_spec(SW_JOBS_DIR "/tiny/langevin.yaml");
-    st_spec_uses(tiny, experiments);
-    for (size_t s = 0; s < tiny->n_sweeps; s++)
-        for (uint64_t i = 0; i < tiny->sweeps[s].n_tasks; i++) {
-            st_task r = st_run_sweep_task(&tiny->sweeps[s], i);
-            if (strcmp(r.e->name, "langevin") == 0) st_check_exact(&r, 5, 0.005);
-            st_free(&r);
-        }
-    sw_spec_free(&tiny);
+    sw_test_spec_file_uses(SW_JOBS_DIR "/langevin.yaml", experiments);
+    sw_test_run_spec_file(SW_JOBS_DIR "/tiny/langevin.yaml", experiments, check_langevin_against_exact);
 }
 
 int main(void) {

@@ -16,109 +16,7 @@
 #include "mpisweep/experiment.h"
 #include "mpisweep/spec.h"
 #include "noise.h"
-
-/* ---- running a task the way the runner does ---- */
-
-enum { MAX_PARAMS = 16, MAX_OUTPUTS = 40 };
-
-typedef struct task_run {
-    const sw_experiment *e;
-    sw_value param[MAX_PARAMS];
-    double *out[MAX_OUTPUTS];
-    void *work;
-    char msg[256];
-    sw_outcome outcome;
-} task_run;
-
-static task_run task_new(const char *name) {
-    task_run r = {.e = sw_experiment_find(name)};
-    if (!r.e) fail_msg("experiment %s is not registered", name);
-    assert_true(r.e->n_params <= MAX_PARAMS && r.e->n_outputs <= MAX_OUTPUTS);
-    sw_param_defaults(r.e, r.param);
-    return r;
-}
-
-static int task_param(const task_run *r, const char *name) {
-    int i = sw_param_index(r->e, name);
-    if (i < 0) fail_msg("%s has no parameter %s", r->e->name, name);
-    return i;
-}
-
-/* Sets an integer, real or choice parameter (choices by name, as a spec would). */
-static void task_set(task_run *r, const char *name, double value, const char *choice) {
-    int i = task_param(r, name);
-    const sw_param *p = &r->e->params[i];
-    if (p->type == SW_REAL) r->param[i].real = value;
-    if (p->type == SW_INT) r->param[i].integer = (int64_t)value;
-    if (p->type != SW_CHOICE) return;
-    for (int64_t c = 0; p->choices[c]; c++)
-        if (strcmp(p->choices[c], choice) == 0) {
-            r->param[i].integer = c;
-            return;
-        }
-    fail_msg("parameter %s has no choice %s", name, choice);
-}
-
-/* Runs the task with random key `key`: check(), an aligned workspace, NaN-filled outputs; then asserts the outcome
- * is ok and every element of every output was written with a finite value. */
-static void task_exec_key(task_run *r, const sw_rng_key *key) {
-    if (r->e->check) assert_true(r->e->check(r->param, r->msg, sizeof r->msg));
-    size_t bytes = r->e->workspace_bytes ? r->e->workspace_bytes(r->param) : 0;
-    r->work = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    assert_non_null(r->work);
-    for (size_t o = 0; o < r->e->n_outputs; o++) {
-        size_t n = sw_output_count(r->e, &r->e->outputs[o], r->param);
-        r->out[o] = malloc(n * sizeof(double));
-        assert_non_null(r->out[o]);
-        for (size_t j = 0; j < n; j++) r->out[o][j] = NAN;
-    }
-    sw_task t = {
-        .param = r->param, .key = *key, .work = r->work, .out = r->out, .msg = r->msg, .msg_size = sizeof r->msg};
-    r->outcome = r->e->run(&t);
-    if (r->outcome != SW_TASK_OK) fail_msg("%s failed: %s", r->e->name, r->msg);
-    for (size_t o = 0; o < r->e->n_outputs; o++)
-        for (size_t j = 0; j < sw_output_count(r->e, &r->e->outputs[o], r->param); j++)
-            if (!isfinite(r->out[o][j]))
-                fail_msg("%s: output %s is %g", r->e->name, r->e->outputs[o].name, r->out[o][j]);
-}
-
-/* The same with the key from seed and the parameter hash, as a sweep's task 0 would have. */
-static void task_exec(task_run *r, uint64_t seed) {
-    sw_rng_key key = {.seed = seed};
-    sw_param_hash(r->e, r->param, key.hash);
-    task_exec_key(r, &key);
-}
-
-static double task_out(const task_run *r, const char *name) {
-    int i = sw_output_index(r->e, name);
-    if (i < 0) fail_msg("%s has no output %s", r->e->name, name);
-    return r->out[i][0];
-}
-
-static void task_free(task_run *r) {
-    for (size_t o = 0; o < r->e->n_outputs; o++) free(r->out[o]);
-    free(r->work);
-}
-
-/* ---- assertions ---- */
-
-static void assert_rel(double got, double want, double tol, const char *what) {
-    if (!(fabs(got - want) <= tol * fabs(want))) {
-        double rel = fabs(got - want) / fabs(want);
-        fail_msg("%s: got %.15g, want %.15g (relative error %.3g > %.3g)", what, got, want, rel, tol);
-    }
-}
-
-static void assert_abs(double got, double want, double tol, const char *what) {
-    if (!(fabs(got - want) <= tol))
-        fail_msg("%s: got %.15g, want %.15g (|diff| %.3g > %.3g)", what, got, want, fabs(got - want), tol);
-}
-
-/* science.md's rule for Monte-Carlo means: |estimate − reference| ≤ z·SE. */
-static void assert_within_se(double got, double want, double se, double z, const char *what) {
-    if (!(se > 0.0) || !(fabs(got - want) <= z * se))
-        fail_msg("%s: got %.10g, want %.10g, se %.3g (z = %.2f > %.1f)", what, got, want, se, fabs(got - want) / se, z);
-}
+#include "task_harness.h"
 
 /* ---- an independent model: the E2 configuration written out here, evaluated by direct loops ---- */
 
@@ -186,9 +84,9 @@ static void test_configuration_matches_definition(void **state) {
     model m = model_new(SW_NOISE_TANH_MSE, 5, 20);
     double A[100], x[20], b[5];
     sw_noise_config(5, 20, A, x, b);
-    for (size_t i = 0; i < 100; i++) assert_abs(A[i], m.A[i], 1e-15, "A");
-    for (size_t j = 0; j < 20; j++) assert_abs(x[j], m.x[j], 1e-15, "x");
-    for (size_t i = 0; i < 5; i++) assert_abs(b[i], m.b[i], 1e-15, "b");
+    for (size_t i = 0; i < 100; i++) sw_test_assert_abs(A[i], m.A[i], 1e-15, "A");
+    for (size_t j = 0; j < 20; j++) sw_test_assert_abs(x[j], m.x[j], 1e-15, "x");
+    for (size_t i = 0; i < 5; i++) sw_test_assert_abs(b[i], m.b[i], 1e-15, "b");
 }
 
 static void test_penalty_norms(void **state) {
@@ -197,16 +95,16 @@ static void test_penalty_norms(void **state) {
     model tanh_m = model_new(SW_NOISE_TANH_MSE, 5, 20), lin = model_new(SW_NOISE_LINEAR_MSE, 5, 20);
     model soft = model_new(SW_NOISE_SOFTMAX_KL, 5, 20);
     sw_noise_problem pr = problem_of(&tanh_m);
-    assert_abs(sw_noise_penalty_jacobian(&pr, G, scratch), 1.0, 0.0, "MSE weight");
-    assert_abs(sw_frobenius2(5, 20, G), 2.1944746267, 6e-11, "tanh |J|_F^2 (science.md E2)");
+    sw_test_assert_abs(sw_noise_penalty_jacobian(&pr, G, scratch), 1.0, 0.0, "MSE weight");
+    sw_test_assert_abs(sw_frobenius2(5, 20, G), 2.1944746267, 6e-11, "tanh |J|_F^2 (science.md E2)");
     pr = problem_of(&lin);
     sw_noise_penalty_jacobian(&pr, G, scratch);
-    assert_abs(sw_frobenius2(5, 20, G), 2.4860398168, 6e-11, "linear |A|_F^2 (science.md E2)");
+    sw_test_assert_abs(sw_frobenius2(5, 20, G), 2.4860398168, 6e-11, "linear |A|_F^2 (science.md E2)");
     pr = problem_of(&soft);
     static const double p_brief[5] = {0.145029, 0.175523, 0.202677, 0.201880, 0.274891};
-    for (int i = 0; i < 5; i++) assert_abs(soft.fz[i], p_brief[i], 6e-7, "softmax p (science.md E2)");
-    assert_abs(sw_noise_penalty_jacobian(&pr, G, scratch), 0.5, 0.0, "KL weight");
-    assert_abs(sw_frobenius2(5, 20, G), 0.4686136402, 6e-11, "tr H (science.md E2)");
+    for (int i = 0; i < 5; i++) sw_test_assert_abs(soft.fz[i], p_brief[i], 6e-7, "softmax p (science.md E2)");
+    sw_test_assert_abs(sw_noise_penalty_jacobian(&pr, G, scratch), 0.5, 0.0, "KL weight");
+    sw_test_assert_abs(sw_frobenius2(5, 20, G), 0.4686136402, 6e-11, "tr H (science.md E2)");
     /* Another size, against tr(Aᵀ diag(p) A) − |Aᵀp|² written out (not the kernel's centred form). */
     model other = model_new(SW_NOISE_SOFTMAX_KL, 4, 7);
     pr = problem_of(&other);
@@ -217,7 +115,7 @@ static void test_penalty_norms(void **state) {
         for (size_t j = 0; j < 7; j++) abar[j] += other.fz[i] * other.A[i * 7 + j];
     }
     for (size_t j = 0; j < 7; j++) trace -= abar[j] * abar[j];
-    assert_rel(sw_frobenius2(4, 7, G), trace, 1e-12, "tr H, k = 4, d = 7");
+    sw_test_assert_rel(sw_frobenius2(4, 7, G), trace, 1e-12, "tr H, k = 4, d = 7");
 }
 
 /* ---- E1: the exact scalar test ---- */
@@ -251,20 +149,20 @@ static void test_sin_closed_form_table(void **state) {
     model m = sin_model(0.7, 0.3);
     sw_noise_problem pr = problem_of(&m);
     double l0 = sw_noise_loss(&pr, m.label), work[8192], scratch[4], incr;
-    assert_abs(l0, 0.1184858162, 6e-11, "l0 (science.md E1)");
+    sw_test_assert_abs(l0, 0.1184858162, 6e-11, "l0 (science.md E1)");
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         double s = table[i].s;
         assert_int_equal(sw_noise_exact_increment(&pr, m.label, s, work, &incr), SW_OK);
         double taylor_incr = 0.5 * s * s * sw_noise_laplacian(&pr, m.label, scratch);
-        assert_abs(l0 + incr, table[i].exact, 6e-11, "exact noisy loss (science.md E1 table)");
-        assert_abs(l0 + taylor_incr, table[i].taylor, 6e-11, "second-order loss (science.md E1 table)");
+        sw_test_assert_abs(l0 + incr, table[i].exact, 6e-11, "exact noisy loss (science.md E1 table)");
+        sw_test_assert_abs(l0 + taylor_incr, table[i].taylor, 6e-11, "second-order loss (science.md E1 table)");
         double rel = (taylor_incr - incr) / incr;
-        assert_abs(rel, table[i].rel, 0.051 * table[i].rel, "relative error of the increment (2 digits)");
-        assert_rel(rel / (s * s), 0.601, s <= 0.1 ? 0.01 : 1.0, "rel. error ~ 0.601 s^2 for small s");
+        sw_test_assert_abs(rel, table[i].rel, 0.051 * table[i].rel, "relative error of the increment (2 digits)");
+        sw_test_assert_rel(rel / (s * s), 0.601, s <= 0.1 ? 0.01 : 1.0, "rel. error ~ 0.601 s^2 for small s");
     }
     /* The limit of the increment over s², computed without cancellation even at s = 1e-5. */
     assert_int_equal(sw_noise_exact_increment(&pr, m.label, 1e-5, work, &incr), SW_OK);
-    assert_rel(incr / 1e-10, 0.3632324491, 3e-10, "increment / s^2 as s -> 0 (science.md E1)");
+    sw_test_assert_rel(incr / 1e-10, 0.3632324491, 3e-10, "increment / s^2 as s -> 0 (science.md E1)");
 }
 
 static void test_sin_closed_form_other_points(void **state) {
@@ -277,12 +175,12 @@ static void test_sin_closed_form_other_points(void **state) {
         sw_noise_problem pr = problem_of(&m);
         double l0 = sw_noise_loss(&pr, m.label);
         assert_int_equal(sw_noise_exact_increment(&pr, m.label, s, work, &incr), SW_OK);
-        assert_rel(l0 + incr, sin_exact(a, y, s), 1e-12, "sin exact, off-table point");
-        assert_rel(l0 + 0.5 * s * s * sw_noise_laplacian(&pr, m.label, scratch), sin_taylor(a, y, s), 1e-12,
+        sw_test_assert_rel(l0 + incr, sin_exact(a, y, s), 1e-12, "sin exact, off-table point");
+        sw_test_assert_rel(l0 + 0.5 * s * s * sw_noise_laplacian(&pr, m.label, scratch), sin_taylor(a, y, s), 1e-12,
                    "sin second order, off-table point");
         /* Consistency target t = sin a: the same closed form with y = sin a. */
         assert_int_equal(sw_noise_exact_increment(&pr, m.fz, s, work, &incr), SW_OK);
-        assert_rel(incr, sin_exact(a, sin(a), s), 1e-9, "sin consistency loss");
+        sw_test_assert_rel(incr, sin_exact(a, sin(a), s), 1e-9, "sin consistency loss");
     }
 }
 
@@ -319,11 +217,11 @@ static void test_tanh_and_linear_exact(void **state) {
                 frob += row_norm2(&m, i);
             }
             assert_int_equal(sw_noise_exact_increment(&pr, m.label, sigma, work, &incr), SW_OK);
-            assert_rel(incr, want_label, 1e-10, "tanh noisy increment vs Simpson");
+            sw_test_assert_rel(incr, want_label, 1e-10, "tanh noisy increment vs Simpson");
             assert_int_equal(sw_noise_exact_increment(&pr, m.fz, sigma, work, &incr), SW_OK);
-            assert_rel(incr, want_cons, 1e-10, "tanh consistency loss vs Simpson");
+            sw_test_assert_rel(incr, want_cons, 1e-10, "tanh consistency loss vs Simpson");
             assert_int_equal(sw_noise_exact_increment(&pl, lin.label, sigma, work, &incr), SW_OK);
-            assert_rel(incr, sigma * sigma * frob, 1e-13, "linear: sigma^2 |A|_F^2 exactly");
+            sw_test_assert_rel(incr, sigma * sigma * frob, 1e-13, "linear: sigma^2 |A|_F^2 exactly");
         }
     }
 }
@@ -368,15 +266,15 @@ static void test_softmax_exact(void **state) {
     model m = model_new(SW_NOISE_SOFTMAX_KL, 5, 20);
     sw_noise_problem pr = problem_of(&m);
     assert_int_equal(sw_noise_exact_increment(&pr, m.fz, 0.3, work, &incr), SW_OK);
-    assert_rel(incr, trapezoid_softmax(&m, 0.3, 0.6, 8.4), 1e-9, "softmax E KL, k = 5, sigma = 0.3");
+    sw_test_assert_rel(incr, trapezoid_softmax(&m, 0.3, 0.6, 8.4), 1e-9, "softmax E KL, k = 5, sigma = 0.3");
     model small = model_new(SW_NOISE_SOFTMAX_KL, 3, 6);
     pr = problem_of(&small);
     assert_int_equal(sw_noise_exact_increment(&pr, small.fz, 0.8, work, &incr), SW_OK);
-    assert_rel(incr, trapezoid_softmax(&small, 0.8, 0.2, 9.0), 1e-9, "softmax E KL, k = 3, sigma = 0.8");
+    sw_test_assert_rel(incr, trapezoid_softmax(&small, 0.8, 0.2, 9.0), 1e-9, "softmax E KL, k = 3, sigma = 0.8");
     /* With a label the increment is the same: the linear term has mean zero. */
     double with_label;
     assert_int_equal(sw_noise_exact_increment(&pr, small.label, 0.8, work, &with_label), SW_OK);
-    assert_rel(with_label, incr, 1e-14, "softmax increment does not depend on the target");
+    sw_test_assert_rel(with_label, incr, 1e-14, "softmax increment does not depend on the target");
     /* k beyond the product rule's limit is refused, not approximated. */
     model big = model_new(SW_NOISE_SOFTMAX_KL, SW_NOISE_SOFTMAX_EXACT_MAX_K + 1, 10);
     pr = problem_of(&big);
@@ -401,13 +299,13 @@ static void test_consistency_ratio_exact(void **state) {
         double s2 = sigma[i] * sigma[i];
         assert_int_equal(sw_noise_exact_increment(&pt, mt.fz, sigma[i], work, &incr), SW_OK);
         double ratio = incr / (s2 * jt);
-        assert_abs(ratio, tanh_mc[i], 4 * 1.1e-3 * (i == 3 ? 1.5 : 1.0), "tanh ratio vs the brief's MC");
+        sw_test_assert_abs(ratio, tanh_mc[i], 4 * 1.1e-3 * (i == 3 ? 1.5 : 1.0), "tanh ratio vs the brief's MC");
         gap[i] = 1.0 - ratio;
         assert_int_equal(sw_noise_exact_increment(&ps, ms.fz, sigma[i], work, &incr), SW_OK);
-        assert_abs(incr / (0.5 * s2 * js), soft_mc[i], 4 * 2.5e-3, "softmax ratio vs the brief's MC");
+        sw_test_assert_abs(incr / (0.5 * s2 * js), soft_mc[i], 4 * 2.5e-3, "softmax ratio vs the brief's MC");
     }
-    assert_rel(gap[1] / gap[0], 9.0, 0.02, "1 - ratio ~ sigma^2 (0.03 vs 0.01)");
-    assert_rel(gap[2] / gap[1], 100.0 / 9.0, 0.05, "1 - ratio ~ sigma^2 (0.1 vs 0.03)");
+    sw_test_assert_rel(gap[1] / gap[0], 9.0, 0.02, "1 - ratio ~ sigma^2 (0.03 vs 0.01)");
+    sw_test_assert_rel(gap[2] / gap[1], 100.0 / 9.0, 0.05, "1 - ratio ~ sigma^2 (0.1 vs 0.03)");
 }
 
 /* ---- Laplacian against finite differences ---- */
@@ -429,7 +327,7 @@ static void test_laplacian_finite_difference(void **state) {
             }
             lap += (direct_loss(&m, plus, m.label) - 2 * l0 + direct_loss(&m, minus, m.label)) / (h * h);
         }
-        assert_rel(sw_noise_laplacian(&pr, m.label, scratch), lap, 1e-6, "Laplacian vs second differences");
+        sw_test_assert_rel(sw_noise_laplacian(&pr, m.label, scratch), lap, 1e-6, "Laplacian vs second differences");
     }
 }
 
@@ -440,9 +338,9 @@ static void test_increment_and_kl_shift(void **state) {
     model m = model_new(SW_NOISE_SOFTMAX_KL, 5, 20), t = model_new(SW_NOISE_TANH_MSE, 5, 20);
     sw_noise_problem pr = problem_of(&m), pt = problem_of(&t);
     double delta[5] = {0.3, -0.2, 0.5, 0.1, -0.4}, zero[5] = {0};
-    assert_rel(sw_noise_increment(&pr, m.label, delta),
+    sw_test_assert_rel(sw_noise_increment(&pr, m.label, delta),
                direct_loss(&m, delta, m.label) - direct_loss(&m, zero, m.label), 1e-12, "softmax increment");
-    assert_rel(sw_noise_increment(&pt, t.label, delta),
+    sw_test_assert_rel(sw_noise_increment(&pt, t.label, delta),
                direct_loss(&t, delta, t.label) - direct_loss(&t, zero, t.label), 1e-12, "tanh increment");
     /* Tiny shifts: KL → ½(Σ p δ² − (p·δ)²), which the direct formula could not resolve. */
     double tiny[5], pd = 0.0, pd2 = 0.0;
@@ -451,7 +349,7 @@ static void test_increment_and_kl_shift(void **state) {
         pd += m.fz[i] * tiny[i];
         pd2 += m.fz[i] * tiny[i] * tiny[i];
     }
-    assert_rel(sw_softmax_kl_shift(5, m.fz, tiny), 0.5 * (pd2 - pd * pd), 1e-6, "KL of a tiny shift");
+    sw_test_assert_rel(sw_softmax_kl_shift(5, m.fz, tiny), 0.5 * (pd2 - pd * pd), 1e-6, "KL of a tiny shift");
     double huge[5] = {800.0, -50.0, 3.0, 0.0, 1.0};
     assert_true(isfinite(sw_softmax_kl_shift(5, m.fz, huge)));
 }
@@ -468,9 +366,9 @@ static void test_fgm(void **state) {
     sw_fgm_result r;
     for (int i = 0; i < 3; i++) {
         sw_noise_fgm(&pr, m.label, steps[i], scratch, &r);
-        assert_abs(r.grad_norm2, 0.41703283, 6e-9, "|g|^2 (science.md E5)");
-        assert_rel(r.ratio, ratio[i], 1e-6, "FGM ratio (science.md E5)");
-        assert_rel(r.normalized_ratio, normalized[i], 1e-6, "normalised FGM ratio (science.md E5)");
+        sw_test_assert_abs(r.grad_norm2, 0.41703283, 6e-9, "|g|^2 (science.md E5)");
+        sw_test_assert_rel(r.ratio, ratio[i], 1e-6, "FGM ratio (science.md E5)");
+        sw_test_assert_rel(r.normalized_ratio, normalized[i], 1e-6, "normalised FGM ratio (science.md E5)");
     }
     /* Off-table steps and models, against the loss change computed here from the gradient written out. */
     static const sw_noise_model kinds[] = {SW_NOISE_TANH_MSE, SW_NOISE_SOFTMAX_KL, SW_NOISE_LINEAR_MSE};
@@ -495,12 +393,12 @@ static void test_fgm(void **state) {
             }
             double l0 = direct_loss(&mm, zero, mm.label);
             sw_noise_fgm(&pr, mm.label, e, scratch, &r);
-            assert_rel(r.grad_norm2, g2, 1e-12, "|g|^2");
-            assert_rel(r.ratio, (direct_loss(&mm, delta, mm.label) - l0) / (e * g2), 1e-10, "FGM ratio");
-            assert_rel(r.normalized_ratio, (direct_loss(&mm, dn, mm.label) - l0) / (e * sqrt(g2)), 1e-10,
+            sw_test_assert_rel(r.grad_norm2, g2, 1e-12, "|g|^2");
+            sw_test_assert_rel(r.ratio, (direct_loss(&mm, delta, mm.label) - l0) / (e * g2), 1e-10, "FGM ratio");
+            sw_test_assert_rel(r.normalized_ratio, (direct_loss(&mm, dn, mm.label) - l0) / (e * sqrt(g2)), 1e-10,
                        "normalised FGM ratio");
             if (kinds[c] == SW_NOISE_LINEAR_MSE) /* quadratic loss: exactly 1 + e |Ag|²/|g|² */
-                assert_rel(r.ratio, 1.0 + e * Ag2 / g2, 1e-12, "linear FGM closed form");
+                sw_test_assert_rel(r.ratio, 1.0 + e * Ag2 / g2, 1e-12, "linear FGM closed form");
         }
     }
 }
@@ -513,8 +411,9 @@ static void test_hutchinson_variance_formulas(void **state) {
     double G[KMAX * DMAX], scratch[DMAX], M[KMAX * KMAX];
     sw_noise_problem pr = problem_of(&m);
     sw_noise_penalty_jacobian(&pr, G, scratch);
-    assert_abs(sw_hutchinson_var_exact(5, 20, G, 1, M), 0.59266309, 6e-9, "Rademacher variance (science.md E3)");
-    assert_abs(sw_hutchinson_var_exact(5, 20, G, 0, M), 2.56263454, 6e-9, "Gaussian variance (science.md E3)");
+    sw_test_assert_abs(sw_hutchinson_var_exact(5, 20, G, 1, M), 0.59266309, 6e-9,
+                       "Rademacher variance (science.md E3)");
+    sw_test_assert_abs(sw_hutchinson_var_exact(5, 20, G, 0, M), 2.56263454, 6e-9, "Gaussian variance (science.md E3)");
     /* The softmax G: the Rademacher variance by enumerating all 2^5 sign vectors, the Gaussian one by a 3-point
      * Gauss–Hermite product rule (exact for the degree-4 polynomial (ηᵀMη)²). */
     pr = problem_of(&s);
@@ -531,7 +430,8 @@ static void test_hutchinson_variance_formulas(void **state) {
         m1 += q / 32.0;
         m2 += q * q / 32.0;
     }
-    assert_rel(sw_hutchinson_var_exact(5, 20, G, 1, M), m2 - m1 * m1, 1e-12, "Rademacher variance by enumeration");
+    sw_test_assert_rel(sw_hutchinson_var_exact(5, 20, G, 1, M), m2 - m1 * m1, 1e-12,
+                       "Rademacher variance by enumeration");
     const double gh_node[3] = {-sqrt(3.0), 0.0, sqrt(3.0)}, gh_weight[3] = {1.0 / 6, 2.0 / 3, 1.0 / 6};
     m1 = m2 = 0.0;
     for (int code = 0; code < 243; code++) {
@@ -545,7 +445,7 @@ static void test_hutchinson_variance_formulas(void **state) {
         m1 += w * q;
         m2 += w * q * q;
     }
-    assert_rel(sw_hutchinson_var_exact(5, 20, G, 0, M), m2 - m1 * m1, 1e-12, "Gaussian variance by quadrature");
+    sw_test_assert_rel(sw_hutchinson_var_exact(5, 20, G, 0, M), m2 - m1 * m1, 1e-12, "Gaussian variance by quadrature");
 }
 
 /* ---- Monte Carlo through the kernels ---- */
@@ -570,9 +470,11 @@ static void test_monte_carlo_kernels(void **state) {
             sw_hutchinson_batch(5, 20, G, eta, ROWS, W, &acc);
         }
         double var = rademacher ? 0.59266309 : 2.56263454;
-        assert_within_se(sw_power_sums_mean(&acc), 2.19447463, sqrt(var / R), 4, "Hutchinson mean (science.md E3)");
-        assert_within_se(sw_power_sums_var(&acc), var, sw_power_sums_var_se(&acc), 4, "Hutchinson variance");
-        assert_rel(sw_power_sums_var(&acc), var, 0.05, "Hutchinson variance within 5% at R = 2e5 (science.md E3)");
+        sw_test_assert_within_se(sw_power_sums_mean(&acc), 2.19447463, sqrt(var / R), 4,
+                                 "Hutchinson mean (science.md E3)");
+        sw_test_assert_within_se(sw_power_sums_var(&acc), var, sw_power_sums_var_se(&acc), 4, "Hutchinson variance");
+        sw_test_assert_rel(sw_power_sums_var(&acc), var, 0.05,
+                           "Hutchinson variance within 5% at R = 2e5 (science.md E3)");
     }
     free(eta);
     free(W);
@@ -582,131 +484,105 @@ static void test_monte_carlo_kernels(void **state) {
 
 static void test_registry_sin(void **state) {
     (void)state;
-    task_run r = task_new("noise_penalty");
-    task_set(&r, "model", 0, "sin_mse");
-    task_set(&r, "noise", 0.3, NULL);
-    task_set(&r, "samples", 40000, NULL);
-    task_exec(&r, 11);
-    assert_abs(task_out(&r, "clean_loss"), 0.1184858162, 6e-11, "clean_loss");
-    assert_abs(task_out(&r, "noisy_loss_exact"), 0.1494934623, 6e-11, "noisy_loss_exact (science.md E1)");
-    assert_abs(task_out(&r, "taylor_loss"), 0.1511767366, 6e-11, "taylor_loss (science.md E1)");
-    assert_within_se(task_out(&r, "noisy_loss"), 0.1494934623, task_out(&r, "noisy_loss_se"), 4, "noisy_loss");
-    assert_within_se(task_out(&r, "consistency_loss"), sin_exact(0.7, sin(0.7), 0.3),
-                     task_out(&r, "consistency_loss_se"), 4, "consistency_loss");
-    assert_rel(task_out(&r, "gradient_penalty"), 0.09 * cos(0.7) * cos(0.7), 1e-14, "sigma^2 cos^2 a");
-    assert_rel(task_out(&r, "hutch_rademacher"), cos(0.7) * cos(0.7), 1e-14, "one output: every probe exact");
-    assert_abs(task_out(&r, "hutch_rademacher_var"), 0.0, 1e-24, "one output: Rademacher variance 0");
-    assert_rel(task_out(&r, "hutch_gauss_var_exact"), 2 * pow(cos(0.7), 4), 1e-14, "Gaussian variance 2 cos^4 a");
-    assert_within_se(task_out(&r, "hutch_gauss"), cos(0.7) * cos(0.7), task_out(&r, "hutch_gauss_se"), 4,
-                     "hutch_gauss");
-    task_free(&r);
+    sw_test_task r = sw_test_task_new("noise_penalty");
+    sw_test_task_set_choice(&r, "model", "sin_mse");
+    sw_test_task_set_real(&r, "noise", 0.3);
+    sw_test_task_set_int(&r, "samples", 40000);
+    sw_test_task_run(&r, 11);
+    sw_test_assert_abs(sw_test_task_scalar(&r, "clean_loss"), 0.1184858162, 6e-11, "clean_loss");
+    sw_test_assert_abs(sw_test_task_scalar(&r, "noisy_loss_exact"), 0.1494934623, 6e-11,
+                       "noisy_loss_exact (science.md E1)");
+    sw_test_assert_abs(sw_test_task_scalar(&r, "taylor_loss"), 0.1511767366, 6e-11, "taylor_loss (science.md E1)");
+    sw_test_assert_within_se(sw_test_task_scalar(&r, "noisy_loss"), 0.1494934623,
+                             sw_test_task_scalar(&r, "noisy_loss_se"), 4, "noisy_loss");
+    sw_test_assert_within_se(sw_test_task_scalar(&r, "consistency_loss"), sin_exact(0.7, sin(0.7), 0.3),
+                     sw_test_task_scalar(&r, "consistency_loss_se"), 4, "consistency_loss");
+    sw_test_assert_rel(sw_test_task_scalar(&r, "gradient_penalty"), 0.09 * cos(0.7) * cos(0.7), 1e-14,
+                       "sigma^2 cos^2 a");
+    sw_test_assert_rel(sw_test_task_scalar(&r, "hutch_rademacher"), cos(0.7) * cos(0.7), 1e-14,
+                       "one output: every probe exact");
+    sw_test_assert_abs(sw_test_task_scalar(&r, "hutch_rademacher_var"), 0.0, 1e-24,
+                       "one output: Rademacher variance 0");
+    sw_test_assert_rel(sw_test_task_scalar(&r, "hutch_gauss_var_exact"), 2 * pow(cos(0.7), 4), 1e-14,
+                       "Gaussian variance 2 cos^4 a");
+    sw_test_assert_within_se(sw_test_task_scalar(&r, "hutch_gauss"), cos(0.7) * cos(0.7),
+                             sw_test_task_scalar(&r, "hutch_gauss_se"), 4, "hutch_gauss");
+    sw_test_task_free(&r);
 }
 
 static void test_registry_vector_models(void **state) {
     (void)state;
     static const char *const kinds[] = {"tanh_mse", "softmax_kl", "linear_mse"};
     for (int c = 0; c < 3; c++) {
-        task_run r = task_new("noise_penalty");
-        task_set(&r, "model", 0, kinds[c]);
-        task_set(&r, "inputs", 13, NULL);
-        task_set(&r, "outputs", 4, NULL);
-        task_set(&r, "noise", 0.25, NULL);
-        task_set(&r, "samples", 30000, NULL);
-        task_set(&r, "fgm_step", 0.02, NULL);
-        task_exec(&r, 12);
-        assert_within_se(task_out(&r, "noisy_loss"), task_out(&r, "noisy_loss_exact"), task_out(&r, "noisy_loss_se"), 4,
-                         "noisy_loss vs exact");
-        assert_within_se(task_out(&r, "consistency_loss"), task_out(&r, "consistency_loss_exact"),
-                         task_out(&r, "consistency_loss_se"), 4, "consistency_loss vs exact");
-        assert_within_se(task_out(&r, "consistency_ratio"), task_out(&r, "consistency_ratio_exact"),
-                         task_out(&r, "consistency_ratio_se"), 4, "consistency_ratio vs exact");
-        assert_within_se(task_out(&r, "hutch_rademacher"), task_out(&r, "hutch_rademacher_exact"),
-                         task_out(&r, "hutch_rademacher_se"), 4, "hutch_rademacher");
-        assert_within_se(task_out(&r, "hutch_gauss"), task_out(&r, "hutch_gauss_exact"), task_out(&r, "hutch_gauss_se"),
-                         4, "hutch_gauss");
-        assert_within_se(task_out(&r, "hutch_gauss_var"), task_out(&r, "hutch_gauss_var_exact"),
-                         task_out(&r, "hutch_gauss_var_se"), 4, "hutch_gauss_var");
+        sw_test_task r = sw_test_task_new("noise_penalty");
+        sw_test_task_set_choice(&r, "model", kinds[c]);
+        sw_test_task_set_int(&r, "inputs", 13);
+        sw_test_task_set_int(&r, "outputs", 4);
+        sw_test_task_set_real(&r, "noise", 0.25);
+        sw_test_task_set_int(&r, "samples", 30000);
+        sw_test_task_set_real(&r, "fgm_step", 0.02);
+        sw_test_task_run(&r, 12);
+        sw_test_assert_within_se(sw_test_task_scalar(&r, "noisy_loss"), sw_test_task_scalar(&r, "noisy_loss_exact"),
+                                 sw_test_task_scalar(&r, "noisy_loss_se"), 4, "noisy_loss vs exact");
+        sw_test_assert_within_se(sw_test_task_scalar(&r, "consistency_loss"),
+                                 sw_test_task_scalar(&r, "consistency_loss_exact"),
+                                 sw_test_task_scalar(&r, "consistency_loss_se"), 4, "consistency_loss vs exact");
+        sw_test_assert_within_se(sw_test_task_scalar(&r, "consistency_ratio"),
+                                 sw_test_task_scalar(&r, "consistency_ratio_exact"),
+                                 sw_test_task_scalar(&r, "consistency_ratio_se"), 4, "consistency_ratio vs exact");
+        sw_test_assert_within_se(sw_test_task_scalar(&r, "hutch_rademacher"),
+                                 sw_test_task_scalar(&r, "hutch_rademacher_exact"),
+                                 sw_test_task_scalar(&r, "hutch_rademacher_se"), 4, "hutch_rademacher");
+        sw_test_assert_within_se(sw_test_task_scalar(&r, "hutch_gauss"), sw_test_task_scalar(&r, "hutch_gauss_exact"),
+                                 sw_test_task_scalar(&r, "hutch_gauss_se"), 4, "hutch_gauss");
+        sw_test_assert_within_se(sw_test_task_scalar(&r, "hutch_gauss_var"),
+                                 sw_test_task_scalar(&r, "hutch_gauss_var_exact"),
+                                 sw_test_task_scalar(&r, "hutch_gauss_var_se"), 4, "hutch_gauss_var");
         /* The wiring: inputs/outputs/noise reach the kernels (values recomputed here). */
         model m = model_new(c == 0 ? SW_NOISE_TANH_MSE : c == 1 ? SW_NOISE_SOFTMAX_KL : SW_NOISE_LINEAR_MSE, 4, 13);
         double zero[KMAX] = {0};
-        assert_rel(task_out(&r, "clean_loss"), direct_loss(&m, zero, m.label), 1e-13, "clean_loss");
+        sw_test_assert_rel(sw_test_task_scalar(&r, "clean_loss"), direct_loss(&m, zero, m.label), 1e-13, "clean_loss");
         if (c == 2) {
             double frob = 0.0;
             for (size_t i = 0; i < 4; i++) frob += row_norm2(&m, i);
-            assert_rel(task_out(&r, "noisy_loss_exact") - task_out(&r, "clean_loss"), 0.0625 * frob, 1e-12,
-                       "linear: noisy - clean = sigma^2 |A|^2");
-            assert_rel(task_out(&r, "consistency_ratio_exact"), 1.0, 1e-13, "linear: ratio exactly 1");
-            assert_abs(task_out(&r, "taylor_rel_error"), 0.0, 1e-12, "linear: second order is exact");
+            sw_test_assert_rel(sw_test_task_scalar(&r, "noisy_loss_exact") - sw_test_task_scalar(&r, "clean_loss"),
+                               0.0625 * frob, 1e-12, "linear: noisy - clean = sigma^2 |A|^2");
+            sw_test_assert_rel(sw_test_task_scalar(&r, "consistency_ratio_exact"), 1.0, 1e-13,
+                               "linear: ratio exactly 1");
+            sw_test_assert_abs(sw_test_task_scalar(&r, "taylor_rel_error"), 0.0, 1e-12,
+                               "linear: second order is exact");
         }
-        task_free(&r);
+        sw_test_task_free(&r);
     }
 }
 
 static void test_registry_rejects_wide_softmax(void **state) {
     (void)state;
-    task_run r = task_new("noise_penalty");
-    task_set(&r, "model", 0, "softmax_kl");
-    task_set(&r, "outputs", SW_NOISE_SOFTMAX_EXACT_MAX_K + 1, NULL);
+    sw_test_task r = sw_test_task_new("noise_penalty");
+    sw_test_task_set_choice(&r, "model", "softmax_kl");
+    sw_test_task_set_int(&r, "outputs", SW_NOISE_SOFTMAX_EXACT_MAX_K + 1);
     assert_false(r.e->check(r.param, r.msg, sizeof r.msg));
     assert_non_null(strstr(r.msg, "softmax_kl"));
-    task_set(&r, "model", 0, "tanh_mse"); /* other models take any width */
+    sw_test_task_set_choice(&r, "model", "tanh_mse"); /* other models take any width */
     assert_true(r.e->check(r.param, r.msg, sizeof r.msg));
 }
 
 /* ---- the sweep specs ---- */
 
-static sw_spec *load_spec(const char *path) {
-    sw_spec *spec = NULL;
-    sw_diag diag = {0};
-    const char *paths[] = {path};
-    if (sw_spec_load_files(paths, 1, NULL, &spec, &diag) != SW_OK) {
-        sw_diag_print(&diag, stderr);
-        sw_diag_clear(&diag);
-        fail_msg("%s does not load", path);
-    }
-    return spec;
-}
-
 /* Every output x with x_se and x_exact: |x − x_exact| ≤ 5 x_se (5: the tiny specs make ~100 such checks); a zero
  * SE (a deterministic output, or one probe that is always exact) only within 1e-6. */
-static void check_against_exact(const task_run *r) {
-    for (size_t o = 0; o < r->e->n_outputs; o++) {
-        char se[96], exact[96];
-        snprintf(se, sizeof se, "%s_se", r->e->outputs[o].name);
-        snprintf(exact, sizeof exact, "%s_exact", r->e->outputs[o].name);
-        int i_se = sw_output_index(r->e, se), i_exact = sw_output_index(r->e, exact);
-        if (i_se < 0 || i_exact < 0) continue;
-        double est = r->out[o][0], want = r->out[i_exact][0], sd = r->out[i_se][0];
-        if (sd == 0.0 ? fabs(est - want) > 1e-6 : fabs(est - want) > 5.0 * sd)
-            fail_msg("%s: %s = %.10g, exact %.10g, SE %.3g", r->e->name, r->e->outputs[o].name, est, want, sd);
-    }
+static void check_against_exact(const sw_test_task *t) {
+    sw_test_exact_rule rule = {.z = 5.0, .zero_se = SW_TEST_ZERO_SE_ABS, .zero_se_tol = 1e-6};
+    sw_test_check_exact(t, &rule);
 }
 
 /* jobs/noise.yaml loads and is about 7466's experiments; every task of jobs/tiny/noise.yaml runs through the
  * registry with the parameters and key the spec layer gives it, as the runner would. */
 static void test_jobs(void **state) {
     (void)state;
-    sw_spec *full = load_spec(SW_JOBS_DIR "/noise.yaml");
-    for (size_t s = 0; s < full->n_sweeps; s++) {
-        const char *name = full->sweeps[s].exp->name;
-        assert_true(strcmp(name, "noise_penalty") == 0 || strcmp(name, "vat") == 0);
-    }
-    sw_spec_free(&full);
-    sw_spec *tiny = load_spec(SW_JOBS_DIR "/tiny/noise.yaml");
-    for (size_t s = 0; s < tiny->n_sweeps; s++) {
-        const sw_sweep *sw = &tiny->sweeps[s];
-        for (uint64_t i = 0; i < sw->n_tasks; i++) {
-            task_run r = task_new(sw->exp->name);
-            uint64_t replicate;
-            sw_rng_key key;
-            sw_sweep_task(sw, i, r.param, &replicate);
-            sw_sweep_task_key(sw, r.param, replicate, &key);
-            task_exec_key(&r, &key);
-            check_against_exact(&r);
-            task_free(&r);
-        }
-    }
-    sw_spec_free(&tiny);
+    static const char *const experiments[] = {"noise_penalty", "vat", NULL};
+    sw_test_spec_file_uses(SW_JOBS_DIR "/noise.yaml", experiments);
+    sw_test_run_spec_file(SW_JOBS_DIR "/tiny/noise.yaml", NULL, check_against_exact);
 }
 
 int main(void) {

@@ -13,7 +13,7 @@
 #include <math.h>
 
 #include "reparam.h"
-#include "stat_task.h"
+#include "task_harness.h"
 
 static const char *const estimator_name[SW_REPARAM_N_ESTIMATORS] = {"mu_rep", "mu_sf", "sigma_rep", "sigma_sf"};
 
@@ -72,8 +72,8 @@ static void test_square_table(void **state) {
         sw_reparam_gauss_exact ex;
         sw_reparam_gauss_exact_values(&pb, &ex);
         for (int k = 0; k < SW_REPARAM_N_ESTIMATORS; k++) {
-            ST_REL(ex.mean[k], rows[r].mean[k], 1e-10, 1e-10, estimator_name[k]);
-            ST_REL(ex.var[k], rows[r].var[k], 1e-10, 1e-10, estimator_name[k]);
+            SW_TEST_REL(ex.mean[k], rows[r].mean[k], 1e-10, 1e-10, estimator_name[k]);
+            SW_TEST_REL(ex.var[k], rows[r].var[k], 1e-10, 1e-10, estimator_name[k]);
         }
     }
 }
@@ -91,9 +91,9 @@ static void test_sin_table(void **state) {
         sw_reparam_gauss pb = {.f = SW_REPARAM_SIN, .mu = 0.5, .sigma = 1.0, .omega = rows[r].omega};
         sw_reparam_gauss_exact ex;
         sw_reparam_gauss_exact_values(&pb, &ex);
-        ST_NEAR(ex.var[SW_REPARAM_MU_REP], rows[r].rep_var, 0, 0, 6e-7, "reparameterisation variance");
-        ST_NEAR(ex.var[SW_REPARAM_MU_SF], rows[r].sf_var, 0, 0, 6e-7, "score-function variance");
-        ST_NEAR(ex.mean[SW_REPARAM_MU_REP], rows[r].grad, 0, 0, 6e-7, "dL/dmu");
+        SW_TEST_NEAR(ex.var[SW_REPARAM_MU_REP], rows[r].rep_var, 0, 0, 6e-7, "reparameterisation variance");
+        SW_TEST_NEAR(ex.var[SW_REPARAM_MU_SF], rows[r].sf_var, 0, 0, 6e-7, "score-function variance");
+        SW_TEST_NEAR(ex.mean[SW_REPARAM_MU_REP], rows[r].grad, 0, 0, 6e-7, "dL/dmu");
     }
 }
 
@@ -116,7 +116,7 @@ static void test_crossover(void **state) {
         else
             hi = mid;
     }
-    ST_NEAR(lo, 1.060, 0, 0, 5e-4, "crossover frequency");
+    SW_TEST_NEAR(lo, 1.060, 0, 0, 5e-4, "crossover frequency");
 }
 
 /* The closed forms against quadrature, at points outside the tables (both objectives). */
@@ -130,11 +130,11 @@ static void test_closed_forms_vs_quadrature(void **state) {
         sw_reparam_gauss_exact ex, q;
         sw_reparam_gauss_exact_values(&points[p], &ex);
         quadrature(&points[p], &q);
-        ST_REL(ex.objective, q.objective, 1e-10, 1e-3, "objective");
+        SW_TEST_REL(ex.objective, q.objective, 1e-10, 1e-3, "objective");
         for (int k = 0; k < SW_REPARAM_N_ESTIMATORS; k++) {
             /* the floor keeps "relative" meaningful for means that vanish, e.g. ω = 0 or ω = 8 */
-            ST_REL(ex.mean[k], q.mean[k], 1e-10, 1e-3, estimator_name[k]);
-            ST_REL(ex.var[k], q.var[k], 1e-10, 1e-3, estimator_name[k]);
+            SW_TEST_REL(ex.mean[k], q.mean[k], 1e-10, 1e-3, estimator_name[k]);
+            SW_TEST_REL(ex.var[k], q.var[k], 1e-10, 1e-3, estimator_name[k]);
         }
     }
 }
@@ -149,8 +149,9 @@ static void test_sf_variance_exceeds_half(void **state) {
     sw_reparam_gauss_exact ex, q;
     sw_reparam_gauss_exact_values(&pb, &ex);
     quadrature(&pb, &q);
-    ST_REL(ex.var[SW_REPARAM_MU_SF], (1.0 + (1.0 - 2.0 * x) * exp(-x)) / 2.0, 1e-12, 1e-3, "SF variance, ωμ = π/2");
-    ST_REL(q.var[SW_REPARAM_MU_SF], ex.var[SW_REPARAM_MU_SF], 1e-10, 1e-3, "SF variance by quadrature");
+    SW_TEST_REL(ex.var[SW_REPARAM_MU_SF], (1.0 + (1.0 - 2.0 * x) * exp(-x)) / 2.0, 1e-12, 1e-3,
+                "SF variance, ωμ = π/2");
+    SW_TEST_REL(q.var[SW_REPARAM_MU_SF], ex.var[SW_REPARAM_MU_SF], 1e-10, 1e-3, "SF variance by quadrature");
     assert_true(ex.var[SW_REPARAM_MU_SF] > 0.97 && ex.var[SW_REPARAM_MU_SF] < 1.0);
 }
 
@@ -165,10 +166,10 @@ static void check_monte_carlo(const sw_reparam_gauss *pb, int64_t samples, uint6
     sw_reparam_gauss_exact ex;
     sw_reparam_gauss_monte_carlo(pb, samples, &rng, eps, &mc);
     sw_reparam_gauss_exact_values(pb, &ex);
-    ST_NEAR(mc.objective, ex.objective, 4, mc.objective_se, 0, "objective");
+    SW_TEST_NEAR(mc.objective, ex.objective, 4, mc.objective_se, 0, "objective");
     for (int k = 0; k < SW_REPARAM_N_ESTIMATORS; k++) {
-        ST_NEAR(mc.mean[k], ex.mean[k], 4, mc.mean_se[k], 0, estimator_name[k]);
-        ST_NEAR(mc.var[k], ex.var[k], 4, mc.var_se[k], 0, estimator_name[k]);
+        SW_TEST_NEAR(mc.mean[k], ex.mean[k], 4, mc.mean_se[k], 0, estimator_name[k]);
+        SW_TEST_NEAR(mc.var[k], ex.var[k], 4, mc.var_se[k], 0, estimator_name[k]);
     }
 }
 
@@ -187,18 +188,19 @@ static void test_registry(void **state) {
     (void)state;
     static const char *const mc[] = {"objective",     "grad_mu_rep_mean",    "grad_mu_rep_var",
                                      "grad_mu_sf_mean", "grad_sigma_rep_var", "grad_sigma_sf_var", NULL};
-    st_task r = st_task_new("reparam_gauss");
-    st_check_schema(r.e, mc);
-    st_set_choice(&r, "f", "sin");
-    st_set_real(&r, "mu", 0.5);
-    st_set_real(&r, "sigma", 1.0);
-    st_set_real(&r, "omega", 2.0);
-    st_set_int(&r, "samples", 50000);
-    st_run(&r, 6705);
+    sw_test_task r = sw_test_task_new("reparam_gauss");
+    sw_test_check_schema(r.e, mc);
+    sw_test_check_unique_outputs(r.e);
+    sw_test_task_set_choice(&r, "f", "sin");
+    sw_test_task_set_real(&r, "mu", 0.5);
+    sw_test_task_set_real(&r, "sigma", 1.0);
+    sw_test_task_set_real(&r, "omega", 2.0);
+    sw_test_task_set_int(&r, "samples", 50000);
+    sw_test_task_run(&r, 6705);
     /* 0.146244, 1.978334 and 0.477566 are E2's ω = 2 row; σ's values come from the closed forms. */
-    ST_NEAR(st_out(&r, "grad_mu_rep_mean_exact")[0], 0.146244, 0, 0, 6e-7, "wired dL/dmu");
-    ST_NEAR(st_out(&r, "grad_mu_rep_var_exact")[0], 1.978334, 0, 0, 6e-7, "wired rep variance");
-    ST_NEAR(st_out(&r, "grad_mu_sf_var_exact")[0], 0.477566, 0, 0, 6e-7, "wired SF variance");
+    SW_TEST_NEAR(sw_test_task_out(&r, "grad_mu_rep_mean_exact")[0], 0.146244, 0, 0, 6e-7, "wired dL/dmu");
+    SW_TEST_NEAR(sw_test_task_out(&r, "grad_mu_rep_var_exact")[0], 1.978334, 0, 0, 6e-7, "wired rep variance");
+    SW_TEST_NEAR(sw_test_task_out(&r, "grad_mu_sf_var_exact")[0], 0.477566, 0, 0, 6e-7, "wired SF variance");
     static const char *const stems[] = {"grad_mu_rep", "grad_mu_sf", "grad_sigma_rep", "grad_sigma_sf"};
     for (size_t s = 0; s < SW_COUNT(stems); s++) {
         char a[64], b[64], c[64];
@@ -207,22 +209,23 @@ static void test_registry(void **state) {
             snprintf(a, sizeof a, "%s_%s", stems[s], kind);
             snprintf(b, sizeof b, "%s_%s_se", stems[s], kind);
             snprintf(c, sizeof c, "%s_%s_exact", stems[s], kind);
-            ST_NEAR(st_out(&r, a)[0], st_out(&r, c)[0], 4, st_out(&r, b)[0], 0, a);
+            SW_TEST_NEAR(sw_test_task_out(&r, a)[0], sw_test_task_out(&r, c)[0], 4, sw_test_task_out(&r, b)[0], 0, a);
         }
     }
-    ST_NEAR(st_out(&r, "objective")[0], st_out(&r, "objective_exact")[0], 4, st_out(&r, "objective_se")[0], 0,
-            "objective");
+    SW_TEST_NEAR(sw_test_task_out(&r, "objective")[0], sw_test_task_out(&r, "objective_exact")[0], 4,
+                 sw_test_task_out(&r, "objective_se")[0], 0, "objective");
     /* the article's point at ω = 2: the score function has the lower variance */
-    assert_true(st_out(&r, "grad_mu_sf_var")[0] < st_out(&r, "grad_mu_rep_var")[0]);
-    st_free(&r);
+    assert_true(sw_test_task_out(&r, "grad_mu_sf_var")[0] < sw_test_task_out(&r, "grad_mu_rep_var")[0]);
+    sw_test_task_free(&r);
 
-    st_task sq = st_task_new("reparam_gauss"); /* defaults: f = z², μ = σ = 1 */
-    st_set_int(&sq, "samples", 50000);
-    st_run(&sq, 6706);
-    ST_REL(st_out(&sq, "grad_sigma_sf_var_exact")[0], 136.0, 1e-12, 1, "E1 SF sigma variance");
-    ST_NEAR(st_out(&sq, "grad_mu_sf_var")[0], 30.0, 4, st_out(&sq, "grad_mu_sf_var_se")[0], 0, "E1 SF mu variance");
-    assert_true(st_out(&sq, "grad_mu_rep_var")[0] < st_out(&sq, "grad_mu_sf_var")[0]);
-    st_free(&sq);
+    sw_test_task sq = sw_test_task_new("reparam_gauss"); /* defaults: f = z², μ = σ = 1 */
+    sw_test_task_set_int(&sq, "samples", 50000);
+    sw_test_task_run(&sq, 6706);
+    SW_TEST_REL(sw_test_task_out(&sq, "grad_sigma_sf_var_exact")[0], 136.0, 1e-12, 1, "E1 SF sigma variance");
+    SW_TEST_NEAR(sw_test_task_out(&sq, "grad_mu_sf_var")[0], 30.0, 4, sw_test_task_out(&sq, "grad_mu_sf_var_se")[0], 0,
+                 "E1 SF mu variance");
+    assert_true(sw_test_task_out(&sq, "grad_mu_rep_var")[0] < sw_test_task_out(&sq, "grad_mu_sf_var")[0]);
+    sw_test_task_free(&sq);
 }
 
 int main(void) {

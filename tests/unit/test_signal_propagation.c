@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geom_task.h"
 #include "initgeom.h"
+#include "task_harness.h"
 
 static void assert_rel(double got, double want, double rel, const char *what) {
     double tol = rel * (want != 0.0 ? fabs(want) : 1.0);
@@ -269,16 +269,17 @@ static void test_tanh_monte_carlo(void **state) {
 
 /* ---- through the registry ---- */
 
-static void check_layer_outputs(const geom_task *r, const double *mean_r, const double *mean_log_r, size_t depth) {
+static void check_layer_outputs(const sw_test_task *r, const double *mean_r, const double *mean_log_r, size_t depth) {
     const char *mc[] = {"mean_r", "mean_log_r", "alive_frac"};
     for (size_t l = 0; l < depth; l++) {
-        assert_rel(geom_out(r, "mean_r_exact")[l], mean_r[l], 1e-10, "mean_r_exact");
-        assert_rel(geom_out(r, "mean_log_r_exact")[l], mean_log_r[l], 1e-10, "mean_log_r_exact");
+        assert_rel(sw_test_task_out(r, "mean_r_exact")[l], mean_r[l], 1e-10, "mean_r_exact");
+        assert_rel(sw_test_task_out(r, "mean_log_r_exact")[l], mean_log_r[l], 1e-10, "mean_log_r_exact");
         for (int i = 0; i < 3; i++) {
             char se[64], exact[64];
             snprintf(se, sizeof se, "%s_se", mc[i]);
             snprintf(exact, sizeof exact, "%s_exact", mc[i]);
-            double est = geom_out(r, mc[i])[l], ex = geom_out(r, exact)[l], s = geom_out(r, se)[l];
+            double est = sw_test_task_out(r, mc[i])[l], ex = sw_test_task_out(r, exact)[l];
+            double s = sw_test_task_out(r, se)[l];
             assert_within_se(est, ex, s, 4, mc[i]);
         }
     }
@@ -286,69 +287,69 @@ static void check_layer_outputs(const geom_task *r, const double *mean_r, const 
 
 static void test_registry_relu(void **state) {
     (void)state;
-    geom_task r = geom_task_new("signal_propagation");
+    sw_test_task r = sw_test_task_new("signal_propagation");
     assert_non_null(strstr(r.e->article, "7180"));
     const char *mc[] = {"mean_r", "mean_log_r", "alive_frac", NULL};
-    geom_check_schema(r.e, mc);
-    assert_true(r.e->params[geom_param(&r, "depth")].shape);
-    geom_set_int(&r, "width", 5);
-    geom_set_int(&r, "depth", 6);
-    geom_set_choice(&r, "activation", "relu");
-    geom_set_real(&r, "gain", 1.5);
-    geom_set_real(&r, "input_q", 0.7);
-    geom_set_int(&r, "inputs", 8);
-    geom_set_int(&r, "draws", 1500);
-    geom_run(&r, 7180);
+    sw_test_check_schema(r.e, mc);
+    assert_true(r.e->params[sw_test_task_param_index(&r, "depth")].shape);
+    sw_test_task_set_int(&r, "width", 5);
+    sw_test_task_set_int(&r, "depth", 6);
+    sw_test_task_set_choice(&r, "activation", "relu");
+    sw_test_task_set_real(&r, "gain", 1.5);
+    sw_test_task_set_real(&r, "input_q", 0.7);
+    sw_test_task_set_int(&r, "inputs", 8);
+    sw_test_task_set_int(&r, "draws", 1500);
+    sw_test_task_try(&r, 7180);
     assert_int_equal(r.outcome, SW_TASK_OK);
-    assert_int_equal(geom_count(&r, "mean_r"), 6);
+    assert_int_equal(sw_test_task_count(&r, "mean_r"), 6);
     double mean_r[6], mean_log_r[6];
     for (int l = 0; l < 6; l++) {
         mean_r[l] = pow(0.75, l + 1);
         mean_log_r[l] = (l + 1) * relu_log_ratio(5, 1.5);
-        assert_rel(geom_out(&r, "alive_frac_exact")[l], pow(31.0 / 32.0, l + 1), 1e-13, "alive_frac_exact");
+        assert_rel(sw_test_task_out(&r, "alive_frac_exact")[l], pow(31.0 / 32.0, l + 1), 1e-13, "alive_frac_exact");
     }
     check_layer_outputs(&r, mean_r, mean_log_r, 6);
-    geom_free(&r);
+    sw_test_task_free(&r);
 }
 
 static void test_registry_tanh(void **state) {
     (void)state;
-    geom_task r = geom_task_new("signal_propagation");
-    geom_set_int(&r, "width", 200);
-    geom_set_int(&r, "depth", 3);
-    geom_set_choice(&r, "activation", "tanh");
-    geom_set_real(&r, "gain", 1.2);
-    geom_set_real(&r, "input_q", 2.5);
-    geom_set_int(&r, "inputs", 16);
-    geom_set_int(&r, "draws", 20);
-    geom_run(&r, 7180);
+    sw_test_task r = sw_test_task_new("signal_propagation");
+    sw_test_task_set_int(&r, "width", 200);
+    sw_test_task_set_int(&r, "depth", 3);
+    sw_test_task_set_choice(&r, "activation", "tanh");
+    sw_test_task_set_real(&r, "gain", 1.2);
+    sw_test_task_set_real(&r, "input_q", 2.5);
+    sw_test_task_set_int(&r, "inputs", 16);
+    sw_test_task_set_int(&r, "draws", 20);
+    sw_test_task_try(&r, 7180);
     assert_int_equal(r.outcome, SW_TASK_OK);
     double q = 2.5;
     for (int l = 0; l < 3; l++) {
         q = tanh_step_simpson(q, 1.2);
-        assert_rel(geom_out(&r, "mean_r_exact")[l], q / 2.5, 1e-10, "tanh mean_r_exact");
-        assert_rel(geom_out(&r, "mean_log_r_exact")[l], log(q / 2.5), 1e-10, "tanh mean_log_r_exact");
-        double tol = 4 * geom_out(&r, "mean_r_se")[l] + 2.0 / 200 * q / 2.5; /* finite-width bias, as above */
-        assert_abs(geom_out(&r, "mean_r")[l], q / 2.5, tol, "tanh mean_r");
-        assert_true(geom_out(&r, "alive_frac")[l] == 1.0 && geom_out(&r, "alive_frac_exact")[l] == 1.0);
+        assert_rel(sw_test_task_out(&r, "mean_r_exact")[l], q / 2.5, 1e-10, "tanh mean_r_exact");
+        assert_rel(sw_test_task_out(&r, "mean_log_r_exact")[l], log(q / 2.5), 1e-10, "tanh mean_log_r_exact");
+        double tol = 4 * sw_test_task_out(&r, "mean_r_se")[l] + 2.0 / 200 * q / 2.5; /* finite-width bias, as above */
+        assert_abs(sw_test_task_out(&r, "mean_r")[l], q / 2.5, tol, "tanh mean_r");
+        assert_true(sw_test_task_out(&r, "alive_frac")[l] == 1.0 && sw_test_task_out(&r, "alive_frac_exact")[l] == 1.0);
     }
-    geom_free(&r);
+    sw_test_task_free(&r);
 }
 
 /* A width-1 ReLU net dies with probability 1/2 per layer: by layer 60 no signal survives, and the task reports
  * that instead of a silent NaN. */
 static void test_registry_dead_signal(void **state) {
     (void)state;
-    geom_task r = geom_task_new("signal_propagation");
-    geom_set_int(&r, "width", 1);
-    geom_set_int(&r, "depth", 60);
-    geom_set_choice(&r, "activation", "relu");
-    geom_set_int(&r, "inputs", 1);
-    geom_set_int(&r, "draws", 2);
-    geom_run(&r, 1);
+    sw_test_task r = sw_test_task_new("signal_propagation");
+    sw_test_task_set_int(&r, "width", 1);
+    sw_test_task_set_int(&r, "depth", 60);
+    sw_test_task_set_choice(&r, "activation", "relu");
+    sw_test_task_set_int(&r, "inputs", 1);
+    sw_test_task_set_int(&r, "draws", 2);
+    sw_test_task_try(&r, 1);
     assert_int_equal(r.outcome, SW_TASK_NON_FINITE);
     assert_non_null(strstr(r.msg, "zeroed"));
-    geom_free(&r);
+    sw_test_task_free(&r);
 }
 
 int main(void) {

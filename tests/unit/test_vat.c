@@ -15,96 +15,8 @@
 
 #include "mpisweep/experiment.h"
 #include "noise.h"
+#include "task_harness.h"
 #include "vat.h"
-
-/* ---- running a task the way the runner does ---- */
-
-enum { MAX_PARAMS = 16, MAX_OUTPUTS = 40 };
-
-typedef struct task_run {
-    const sw_experiment *e;
-    sw_value param[MAX_PARAMS];
-    double *out[MAX_OUTPUTS];
-    void *work;
-    char msg[256];
-    sw_outcome outcome;
-} task_run;
-
-static task_run task_new(const char *name) {
-    task_run r = {.e = sw_experiment_find(name)};
-    if (!r.e) fail_msg("experiment %s is not registered", name);
-    assert_true(r.e->n_params <= MAX_PARAMS && r.e->n_outputs <= MAX_OUTPUTS);
-    sw_param_defaults(r.e, r.param);
-    return r;
-}
-
-/* Sets an integer, real or choice parameter (choices by name, as a spec would). */
-static void task_set(task_run *r, const char *name, double value, const char *choice) {
-    int i = sw_param_index(r->e, name);
-    if (i < 0) fail_msg("%s has no parameter %s", r->e->name, name);
-    const sw_param *p = &r->e->params[i];
-    if (p->type == SW_REAL) r->param[i].real = value;
-    if (p->type == SW_INT) r->param[i].integer = (int64_t)value;
-    if (p->type != SW_CHOICE) return;
-    for (int64_t c = 0; p->choices[c]; c++)
-        if (strcmp(p->choices[c], choice) == 0) {
-            r->param[i].integer = c;
-            return;
-        }
-    fail_msg("parameter %s has no choice %s", name, choice);
-}
-
-/* Runs the task: check(), an aligned workspace, NaN-filled outputs, the key from seed and the parameter hash; then
- * asserts the outcome is ok and every element of every output was written with a finite value. */
-static void task_exec(task_run *r, uint64_t seed) {
-    if (r->e->check) assert_true(r->e->check(r->param, r->msg, sizeof r->msg));
-    size_t bytes = r->e->workspace_bytes ? r->e->workspace_bytes(r->param) : 0;
-    r->work = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    assert_non_null(r->work);
-    for (size_t o = 0; o < r->e->n_outputs; o++) {
-        size_t n = sw_output_count(r->e, &r->e->outputs[o], r->param);
-        r->out[o] = malloc(n * sizeof(double));
-        assert_non_null(r->out[o]);
-        for (size_t j = 0; j < n; j++) r->out[o][j] = NAN;
-    }
-    sw_task t = {.param = r->param, .work = r->work, .out = r->out, .msg = r->msg, .msg_size = sizeof r->msg};
-    t.key.seed = seed;
-    sw_param_hash(r->e, r->param, t.key.hash);
-    r->outcome = r->e->run(&t);
-    if (r->outcome != SW_TASK_OK) fail_msg("%s failed: %s", r->e->name, r->msg);
-    for (size_t o = 0; o < r->e->n_outputs; o++)
-        for (size_t j = 0; j < sw_output_count(r->e, &r->e->outputs[o], r->param); j++)
-            if (!isfinite(r->out[o][j]))
-                fail_msg("%s: output %s is %g", r->e->name, r->e->outputs[o].name, r->out[o][j]);
-}
-
-static double task_out(const task_run *r, const char *name) {
-    int i = sw_output_index(r->e, name);
-    if (i < 0) fail_msg("%s has no output %s", r->e->name, name);
-    return r->out[i][0];
-}
-
-static void task_free(task_run *r) {
-    for (size_t o = 0; o < r->e->n_outputs; o++) free(r->out[o]);
-    free(r->work);
-}
-
-static void assert_rel(double got, double want, double tol, const char *what) {
-    if (!(fabs(got - want) <= tol * fabs(want))) {
-        double rel = fabs(got - want) / fabs(want);
-        fail_msg("%s: got %.15g, want %.15g (relative error %.3g > %.3g)", what, got, want, rel, tol);
-    }
-}
-
-static void assert_abs(double got, double want, double tol, const char *what) {
-    if (!(fabs(got - want) <= tol))
-        fail_msg("%s: got %.15g, want %.15g (|diff| %.3g > %.3g)", what, got, want, fabs(got - want), tol);
-}
-
-static void assert_within_se(double got, double want, double se, double z, const char *what) {
-    if (!(se > 0.0) || !(fabs(got - want) <= z * se))
-        fail_msg("%s: got %.10g, want %.10g, se %.3g (z = %.2f > %.1f)", what, got, want, se, fabs(got - want) / se, z);
-}
 
 /* ---- an independent reference: the E2 softmax model, its Hessian and eigen-data by plain loops ---- */
 
@@ -209,22 +121,22 @@ static void test_hessian_and_eigen_data(void **state) {
         double *work = malloc(sw_symmetric_eigen_work_size(d) * sizeof *work);
         assert_non_null(work);
         sw_vat_hessian(r.k, d, r.A, r.p, H, scratch);
-        for (size_t i = 0; i < d * d; i++) assert_abs(H[i], r.H[i], 1e-15, "H entries");
+        for (size_t i = 0; i < d * d; i++) sw_test_assert_abs(H[i], r.H[i], 1e-15, "H entries");
         memcpy(V, H, sizeof H);
         assert_int_equal(sw_symmetric_eigen(d, V, lambda, work), SW_OK);
-        assert_rel(lambda[d - 1], r.lambda1, 1e-10, "lambda_max vs power iteration");
-        assert_rel(lambda[d - 2], r.lambda2, 1e-10, "lambda_2 vs deflated power iteration");
-        assert_rel(fabs(dot(d, V + (d - 1) * d, r.v1)), 1.0, 1e-12, "top eigenvector");
+        sw_test_assert_rel(lambda[d - 1], r.lambda1, 1e-10, "lambda_max vs power iteration");
+        sw_test_assert_rel(lambda[d - 2], r.lambda2, 1e-10, "lambda_2 vs deflated power iteration");
+        sw_test_assert_rel(fabs(dot(d, V + (d - 1) * d, r.v1)), 1.0, 1e-12, "top eigenvector");
         double sum = 0.0;
         for (size_t j = 0; j < d; j++) sum += lambda[j];
-        assert_rel(sum, r.trace, 1e-12, "sum of eigenvalues = tr H");
+        sw_test_assert_rel(sum, r.trace, 1e-12, "sum of eigenvalues = tr H");
         assert_true(lambda[d - r.k] < 1e-14 * lambda[d - 1]); /* rank H <= k − 1 */
         if (c == 0) { /* science.md E4 */
-            assert_abs(lambda[d - 1], 0.17446704, 6e-9, "lambda_max (science.md E4)");
-            assert_abs(lambda[d - 2], 0.14028203, 6e-9, "lambda_2 (science.md E4)");
-            assert_abs(r.trace, 0.46861364, 6e-9, "tr H (science.md E4)");
-            assert_abs(lambda[d - 2] / lambda[d - 1], 0.80406, 6e-6, "lambda_2/lambda_max (science.md E4)");
-            assert_abs(20 * lambda[d - 1] / r.trace, 7.4461, 6e-5, "d lambda_max / tr H (science.md E4)");
+            sw_test_assert_abs(lambda[d - 1], 0.17446704, 6e-9, "lambda_max (science.md E4)");
+            sw_test_assert_abs(lambda[d - 2], 0.14028203, 6e-9, "lambda_2 (science.md E4)");
+            sw_test_assert_abs(r.trace, 0.46861364, 6e-9, "tr H (science.md E4)");
+            sw_test_assert_abs(lambda[d - 2] / lambda[d - 1], 0.80406, 6e-6, "lambda_2/lambda_max (science.md E4)");
+            sw_test_assert_abs(20 * lambda[d - 1] / r.trace, 7.4461, 6e-5, "d lambda_max / tr H (science.md E4)");
         }
         free(work);
     }
@@ -240,7 +152,7 @@ static void test_power_iteration_table(void **state) {
     for (int i = 0; i < 6; i++) {
         for (size_t j = 0; j < 20; j++) u[j] = ue[j] = 1.0 / sqrt(20.0);
         assert_true(sw_vat_power_fd(5, 20, r.A, r.p, 1e-6, r_table[i], u, scratch));
-        assert_abs(fabs(dot(20, u, r.v1)), cos_table[i], 6e-9, "finite-difference |cos| (science.md E4)");
+        sw_test_assert_abs(fabs(dot(20, u, r.v1)), cos_table[i], 6e-9, "finite-difference |cos| (science.md E4)");
         /* The exact product, against the power iteration written out here, at 1e-10. */
         assert_true(sw_vat_power_exact(20, r.H, r_table[i], ue, scratch));
         double mine[DMAX], hv[DMAX];
@@ -250,8 +162,9 @@ static void test_power_iteration_table(void **state) {
             normalize(20, hv);
             memcpy(mine, hv, sizeof hv);
         }
-        assert_rel(fabs(dot(20, ue, r.v1)), fabs(dot(20, mine, r.v1)), 1e-10, "exact power iteration");
-        assert_abs(fabs(dot(20, u, r.v1)), fabs(dot(20, ue, r.v1)), 1e-6, "finite difference ~ exact (xi = 1e-6)");
+        sw_test_assert_rel(fabs(dot(20, ue, r.v1)), fabs(dot(20, mine, r.v1)), 1e-10, "exact power iteration");
+        sw_test_assert_abs(fabs(dot(20, u, r.v1)), fabs(dot(20, ue, r.v1)), 1e-6,
+                           "finite difference ~ exact (xi = 1e-6)");
     }
     /* A large ξ (the Keras default 10) is no longer a Hessian product: the iterate leaves the exact one. */
     for (size_t j = 0; j < 20; j++) u[j] = ue[j] = 1.0 / sqrt(20.0);
@@ -269,21 +182,22 @@ static void test_random_start_expectation(void **state) {
         size_t d = dims[i];
         for (size_t j = 0; j < d; j++) lambda[j] = 1.0 + (double)j;
         double want = exp(lgamma(0.5 * (double)d) - lgamma(0.5 * (double)(d + 1))) / sqrt(M_PI);
-        assert_rel(sw_vat_random_start_cos(d, lambda, d - 1, 0), want, 1e-12, "E|cos| at r = 0");
+        sw_test_assert_rel(sw_vat_random_start_cos(d, lambda, d - 1, 0), want, 1e-12, "E|cos| at r = 0");
     }
     for (size_t j = 0; j < 20; j++) lambda[j] = 1.0;
-    assert_abs(sw_vat_random_start_cos(20, lambda, 19, 0), 0.1807, 5e-5, "E|cos| at r = 0, d = 20 (science.md E4)");
+    sw_test_assert_abs(sw_vat_random_start_cos(20, lambda, 19, 0), 0.1807, 5e-5,
+                       "E|cos| at r = 0, d = 20 (science.md E4)");
     /* d = 2: E|g1|/sqrt(g1² + γ g2²) = (2/π) arcsin(√(1−γ))/√(1−γ), γ = (λ2/λ1)^{2r}. */
     static const double ratios[] = {0.5, 0.8, 0.1};
     static const long steps[] = {1, 2, 3};
     for (int i = 0; i < 3; i++) {
         double l2[2] = {ratios[i] * 2.0, 2.0}, gamma = pow(ratios[i], 2.0 * (double)steps[i]);
         double want = 2.0 / M_PI * asin(sqrt(1.0 - gamma)) / sqrt(1.0 - gamma);
-        assert_rel(sw_vat_random_start_cos(2, l2, 1, steps[i]), want, 1e-12, "E|cos| in two dimensions");
+        sw_test_assert_rel(sw_vat_random_start_cos(2, l2, 1, steps[i]), want, 1e-12, "E|cos| in two dimensions");
     }
     /* A rank-one matrix: one step lands on v1 whatever the start. */
     double rank_one[5] = {0, 0, 0, 0, 3.0};
-    assert_rel(sw_vat_random_start_cos(5, rank_one, 4, 1), 1.0, 1e-12, "rank one: E|cos| = 1 after one step");
+    sw_test_assert_rel(sw_vat_random_start_cos(5, rank_one, 4, 1), 1.0, 1e-12, "rank one: E|cos| = 1 after one step");
 }
 
 static void test_losses(void **state) {
@@ -292,13 +206,13 @@ static void test_losses(void **state) {
     double scratch[KMAX], minus[DMAX];
     for (size_t j = 0; j < 20; j++) minus[j] = -r.v1[j];
     double top = fmax(sw_vat_kl(5, 20, r.A, r.p, r.v1, 0.1, scratch), sw_vat_kl(5, 20, r.A, r.p, minus, 0.1, scratch));
-    assert_abs(top, 8.7299e-4, 6e-9, "KL along v1 at eps = 0.1, worse sign (science.md E4)");
-    assert_rel(top, fmax(direct_kl(&r, r.v1, 0.1), direct_kl(&r, minus, 0.1)), 1e-11, "KL along v1 vs direct");
-    assert_abs(0.005 * r.lambda1, 8.7234e-4, 6e-9, "prediction (eps^2/2) lambda_max (science.md E4)");
-    assert_abs(0.005 * r.trace / 20, 1.1715e-4, 6e-9, "random prediction (eps^2/2) tr H/d (science.md E4)");
+    sw_test_assert_abs(top, 8.7299e-4, 6e-9, "KL along v1 at eps = 0.1, worse sign (science.md E4)");
+    sw_test_assert_rel(top, fmax(direct_kl(&r, r.v1, 0.1), direct_kl(&r, minus, 0.1)), 1e-11, "KL along v1 vs direct");
+    sw_test_assert_abs(0.005 * r.lambda1, 8.7234e-4, 6e-9, "prediction (eps^2/2) lambda_max (science.md E4)");
+    sw_test_assert_abs(0.005 * r.trace / 20, 1.1715e-4, 6e-9, "random prediction (eps^2/2) tr H/d (science.md E4)");
     static const double radii[] = {0.03, 0.4, 1.5};
     for (int i = 0; i < 3; i++)
-        assert_rel(sw_vat_kl(5, 20, r.A, r.p, r.v1, radii[i], scratch), direct_kl(&r, r.v1, radii[i]), 1e-11,
+        sw_test_assert_rel(sw_vat_kl(5, 20, r.A, r.p, r.v1, radii[i], scratch), direct_kl(&r, r.v1, radii[i]), 1e-11,
                    "KL at other radii vs direct");
 }
 
@@ -306,66 +220,71 @@ static void test_losses(void **state) {
 
 static void test_registry_deterministic(void **state) {
     (void)state;
-    task_run t = task_new("vat");
-    task_set(&t, "iterations", 5, NULL);
-    task_set(&t, "samples", 20000, NULL);
-    task_exec(&t, 3);
+    sw_test_task t = sw_test_task_new("vat");
+    sw_test_task_set_int(&t, "iterations", 5);
+    sw_test_task_set_int(&t, "samples", 20000);
+    sw_test_task_run(&t, 3);
     ref r = ref_new(5, 20);
-    assert_abs(task_out(&t, "cos_top"), 0.91314643, 6e-9, "cos_top, r = 5 (science.md E4)");
-    assert_abs(task_out(&t, "cos_top_se"), 0.0, 0.0, "deterministic start: no standard error");
-    assert_abs(task_out(&t, "cos_top_exact"), 0.91314658, 1e-6, "exact power iteration ~ the finite difference");
-    assert_rel(task_out(&t, "lambda_max"), r.lambda1, 1e-10, "lambda_max");
-    assert_rel(task_out(&t, "lambda_2"), r.lambda2, 1e-10, "lambda_2");
-    assert_rel(task_out(&t, "trace_h"), r.trace, 1e-12, "trace_h");
-    assert_rel(task_out(&t, "envelope"), pow(r.lambda2 / r.lambda1, 5), 1e-9, "envelope");
-    assert_rel(task_out(&t, "gain_pred"), 20 * r.lambda1 / r.trace, 1e-10, "gain_pred");
-    assert_abs(task_out(&t, "top_loss"), 8.7299e-4, 6e-9, "top_loss (science.md E4)");
-    assert_rel(task_out(&t, "top_loss_pred"), 0.005 * r.lambda1, 1e-10, "top_loss_pred");
-    assert_rel(task_out(&t, "random_loss_pred"), 0.005 * r.trace / 20, 1e-12, "random_loss_pred");
-    assert_true(task_out(&t, "fd_deviation") < 1e-6);
-    assert_true(task_out(&t, "rayleigh") <= r.lambda1 * (1 + 1e-12));
-    assert_rel(task_out(&t, "adv_loss_pred"), 0.005 * task_out(&t, "rayleigh"), 1e-14, "adv_loss_pred");
+    sw_test_assert_abs(sw_test_task_scalar(&t, "cos_top"), 0.91314643, 6e-9, "cos_top, r = 5 (science.md E4)");
+    sw_test_assert_abs(sw_test_task_scalar(&t, "cos_top_se"), 0.0, 0.0, "deterministic start: no standard error");
+    sw_test_assert_abs(sw_test_task_scalar(&t, "cos_top_exact"), 0.91314658, 1e-6,
+                       "exact power iteration ~ the finite difference");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "lambda_max"), r.lambda1, 1e-10, "lambda_max");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "lambda_2"), r.lambda2, 1e-10, "lambda_2");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "trace_h"), r.trace, 1e-12, "trace_h");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "envelope"), pow(r.lambda2 / r.lambda1, 5), 1e-9, "envelope");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "gain_pred"), 20 * r.lambda1 / r.trace, 1e-10, "gain_pred");
+    sw_test_assert_abs(sw_test_task_scalar(&t, "top_loss"), 8.7299e-4, 6e-9, "top_loss (science.md E4)");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "top_loss_pred"), 0.005 * r.lambda1, 1e-10, "top_loss_pred");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "random_loss_pred"), 0.005 * r.trace / 20, 1e-12, "random_loss_pred");
+    assert_true(sw_test_task_scalar(&t, "fd_deviation") < 1e-6);
+    assert_true(sw_test_task_scalar(&t, "rayleigh") <= r.lambda1 * (1 + 1e-12));
+    sw_test_assert_rel(sw_test_task_scalar(&t, "adv_loss_pred"), 0.005 * sw_test_task_scalar(&t, "rayleigh"), 1e-14,
+                       "adv_loss_pred");
     /* The mean over random directions: the second-order prediction is off only by O(eps^4) (the odd orders cancel
      * over ±v), far below the standard error here. */
-    assert_within_se(task_out(&t, "random_loss"), task_out(&t, "random_loss_pred"), task_out(&t, "random_loss_se"), 4,
-                     "random_loss vs (eps^2/2) tr H / d");
-    task_free(&t);
+    sw_test_assert_within_se(sw_test_task_scalar(&t, "random_loss"), sw_test_task_scalar(&t, "random_loss_pred"),
+                             sw_test_task_scalar(&t, "random_loss_se"), 4, "random_loss vs (eps^2/2) tr H / d");
+    sw_test_task_free(&t);
 }
 
 static void test_registry_random_start(void **state) {
     (void)state;
     static const long steps[] = {0, 1, 3};
     for (int i = 0; i < 3; i++) {
-        task_run t = task_new("vat");
-        task_set(&t, "start", 0, "random");
-        task_set(&t, "iterations", (double)steps[i], NULL);
-        task_set(&t, "samples", 20000, NULL);
-        task_exec(&t, 4);
-        assert_within_se(task_out(&t, "cos_top"), task_out(&t, "cos_top_exact"), task_out(&t, "cos_top_se"), 4,
-                         "random start: mean |cos| vs its exact expectation");
+        sw_test_task t = sw_test_task_new("vat");
+        sw_test_task_set_choice(&t, "start", "random");
+        sw_test_task_set_int(&t, "iterations", steps[i]);
+        sw_test_task_set_int(&t, "samples", 20000);
+        sw_test_task_run(&t, 4);
+        sw_test_assert_within_se(sw_test_task_scalar(&t, "cos_top"), sw_test_task_scalar(&t, "cos_top_exact"),
+                                 sw_test_task_scalar(&t, "cos_top_se"), 4,
+                                 "random start: mean |cos| vs its exact expectation");
         if (steps[i] == 1) /* science.md E4's Monte-Carlo 0.565 (R = 2e4, SE ~ 0.002) */
-            assert_abs(task_out(&t, "cos_top_exact"), 0.565, 0.008, "E|cos| after one step (science.md E4)");
-        assert_within_se(task_out(&t, "adv_loss"), task_out(&t, "adv_loss_pred"), task_out(&t, "adv_loss_se"), 4,
-                         "adversarial loss vs its prediction");
-        task_free(&t);
+            sw_test_assert_abs(sw_test_task_scalar(&t, "cos_top_exact"), 0.565, 0.008,
+                               "E|cos| after one step (science.md E4)");
+        sw_test_assert_within_se(sw_test_task_scalar(&t, "adv_loss"), sw_test_task_scalar(&t, "adv_loss_pred"),
+                                 sw_test_task_scalar(&t, "adv_loss_se"), 4, "adversarial loss vs its prediction");
+        sw_test_task_free(&t);
     }
     /* Another size and radius: wiring of inputs, outputs and epsilon. */
-    task_run t = task_new("vat");
-    task_set(&t, "start", 0, "random");
-    task_set(&t, "inputs", 9, NULL);
-    task_set(&t, "outputs", 4, NULL);
-    task_set(&t, "iterations", 2, NULL);
-    task_set(&t, "epsilon", 0.02, NULL);
-    task_set(&t, "samples", 20000, NULL);
-    task_exec(&t, 5);
+    sw_test_task t = sw_test_task_new("vat");
+    sw_test_task_set_choice(&t, "start", "random");
+    sw_test_task_set_int(&t, "inputs", 9);
+    sw_test_task_set_int(&t, "outputs", 4);
+    sw_test_task_set_int(&t, "iterations", 2);
+    sw_test_task_set_real(&t, "epsilon", 0.02);
+    sw_test_task_set_int(&t, "samples", 20000);
+    sw_test_task_run(&t, 5);
     ref r = ref_new(4, 9);
-    assert_rel(task_out(&t, "lambda_max"), r.lambda1, 1e-10, "lambda_max, k = 4, d = 9");
-    assert_rel(task_out(&t, "top_loss_pred"), 0.0002 * r.lambda1, 1e-10, "top_loss_pred, eps = 0.02");
-    assert_within_se(task_out(&t, "cos_top"), task_out(&t, "cos_top_exact"), task_out(&t, "cos_top_se"), 4,
-                     "random start, k = 4, d = 9");
-    assert_within_se(task_out(&t, "random_loss"), task_out(&t, "random_loss_pred"), task_out(&t, "random_loss_se"), 4,
-                     "random_loss, k = 4, d = 9");
-    task_free(&t);
+    sw_test_assert_rel(sw_test_task_scalar(&t, "lambda_max"), r.lambda1, 1e-10, "lambda_max, k = 4, d = 9");
+    sw_test_assert_rel(sw_test_task_scalar(&t, "top_loss_pred"), 0.0002 * r.lambda1, 1e-10,
+                       "top_loss_pred, eps = 0.02");
+    sw_test_assert_within_se(sw_test_task_scalar(&t, "cos_top"), sw_test_task_scalar(&t, "cos_top_exact"),
+                             sw_test_task_scalar(&t, "cos_top_se"), 4, "random start, k = 4, d = 9");
+    sw_test_assert_within_se(sw_test_task_scalar(&t, "random_loss"), sw_test_task_scalar(&t, "random_loss_pred"),
+                             sw_test_task_scalar(&t, "random_loss_se"), 4, "random_loss, k = 4, d = 9");
+    sw_test_task_free(&t);
 }
 
 int main(void) {
