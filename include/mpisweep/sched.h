@@ -11,8 +11,9 @@
  * next chunk while it computes the current one when chunks are short, so the round trip is hidden.
  *
  * Stopping: SIGTERM, SIGINT or SIGUSR1 on any rank stops the hand-out; tasks already running finish within the
- * grace period; finished results are written and the file closed cleanly. A second signal, or the end of the grace
- * period, abandons running tasks at once (they stay pending). A deadline stops the hand-out of tasks that the
+ * grace period; finished results are written and the file closed cleanly. A second signal (more than a second after
+ * the first: launchers may deliver one request twice), or the end of the grace period, abandons running tasks at
+ * once (they stay pending). A deadline stops the hand-out of tasks that the
  * measured task times say cannot finish before it. Either way unfinished tasks stay pending for --resume.
  */
 #ifndef SW_SCHED_H

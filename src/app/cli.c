@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "app.h"
@@ -37,7 +38,7 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "                          run exits 3 so the job can be requeued.\n"
                 "      --deadline-margin S seconds kept free before the deadline (default 30)\n"
                 "      --grace S           after SIGTERM/SIGINT/SIGUSR1, seconds running tasks get to finish\n"
-                "                          (default 20); a second signal stops at once\n"
+                "                          (default 20); a second signal, more than 1 s later, stops at once\n"
                 "      --max-tasks N       refuse sweeps with more than N tasks (default 1e11)\n"
                 "      --no-fill           do not pre-fill outputs with NaN when the file is created (netCDF's\n"
                 "                          nofill): halves the writes for large outputs; unfinished tasks then\n"
@@ -216,12 +217,23 @@ static bool allowed(const char *command, const char *arg) {
     return false;
 }
 
+static bool same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static sw_status check_positionals(const sw_cli *cli, int n_pos) {
     const char *c = cli->command;
     if (!strcmp(c, "run") || !strcmp(c, "plan")) {
         SW_CHECK(n_pos > 0, SW_ERR_USAGE, "%s needs at least one spec file (see mpisweep %s --help)", c, c);
         SW_CHECK(strcmp(c, "plan") == 0 || cli->output, SW_ERR_USAGE,
                  "run needs an output file: -o FILE.h5 (see mpisweep run --help)");
+        SW_CHECK(strcmp(c, "plan") == 0 || cli->output[0], SW_ERR_USAGE, "-o: the output file name is empty");
+        /* With --overwrite the results would replace the spec: almost surely arguments in the wrong order. */
+        for (int k = 0; !strcmp(c, "run") && k < n_pos; k++)
+            SW_CHECK(!same_file(cli->output, cli->specs[k]), SW_ERR_USAGE,
+                     "-o %s is the spec file %s: the results would replace it; give another output file",
+                     cli->output, cli->specs[k]);
     } else if (!strcmp(c, "status") || !strcmp(c, "describe")) {
         SW_CHECK(n_pos == 1, SW_ERR_USAGE, "%s takes exactly one argument (see mpisweep %s --help)", c, c);
     } else {

@@ -57,7 +57,9 @@ typedef struct worker {
     bool draining, aborting, abort_done;
     bool final_sent, finalized;
     bool tail;
-    int signals_seen;
+    int signals_seen;        /* signals noticed so far */
+    int stop_requests;       /* 1: drain; 2: abort (signals more than SIGNAL_DEBOUNCE apart) */
+    double first_signal_time;
     uint64_t ran;
 } worker;
 
@@ -165,14 +167,27 @@ static void start_abort(worker *w) {
     w->aborting = true;
 }
 
+/* A second signal counts only when it comes more than SIGNAL_DEBOUNCE seconds after the first: one scancel of a
+ * job run with mpirun reaches each rank twice within milliseconds (from Slurm and from mpirun), which is one
+ * request to stop, not two. */
+#define SIGNAL_DEBOUNCE 1.0
+
 static sw_status watch_signals(worker *w) {
     int seen = signal_count;
     if (seen == w->signals_seen) return SW_OK;
-    /* Cumulative count: mpirun and srun signal every rank, so one Ctrl-C reaches the coordinator once per rank. */
-    msg_report r = {.kind = REPORT_SIGNAL, .signals = seen, .signal = first_signal};
+    double now = sw_now();
+    if (w->signals_seen == 0) {
+        w->first_signal_time = now;
+        w->stop_requests = 1;
+    } else if (now - w->first_signal_time > SIGNAL_DEBOUNCE) {
+        w->stop_requests = 2;
+    }
     w->signals_seen = seen;
+    /* The count is this rank's, and the coordinator takes the largest over ranks: mpirun and srun deliver one
+     * Ctrl-C to every rank. */
+    msg_report r = {.kind = REPORT_SIGNAL, .signals = w->stop_requests, .signal = first_signal};
     start_drain(w);
-    if (seen >= 2) start_abort(w);
+    if (w->stop_requests >= 2) start_abort(w);
     return send_report(w, &r);
 }
 

@@ -36,7 +36,7 @@ expect_exit 4 "a second run on a file in use (--overwrite)" mpirun_sweep 0 run "
 expect_log "being written by another mpisweep run"
 expect_exit 4 "a second run on a file in use (--resume)" mpirun_sweep 0 run "$data/long.yaml" -o busy.h5 --resume
 expect_exit 3 "status reads a file that is being written" "$MPISWEEP" status busy.h5
-kill -USR1 $first; sleep 0.5; kill -USR1 $first; wait $first; code=$?
+kill -USR1 $first; sleep 1.5; kill -USR1 $first; wait $first; code=$?
 [ $code -eq 3 ] || { cat first.log; fail "the first run was disturbed: exit $code"; }
 pass "the first run ended normally (exit 3 after its signals)"
 

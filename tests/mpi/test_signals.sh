@@ -45,10 +45,22 @@ f=second.h5
 spawn 2 run.log run "$SW_TESTS/../data/runner/long.yaml" -o "$f" --progress none
 sleep 1.5
 t0=$(date +%s)
-kill -USR1 $pid; sleep 0.3; kill -USR1 $pid
+kill -USR1 $pid; sleep 1.5; kill -USR1 $pid
 wait $pid; code=$?
 [ "$code" -eq 3 ] || fail "second signal: exit $code, expected 3"
 [ $(( $(date +%s) - t0 )) -lt 10 ] || fail "second signal did not stop the 30 s tasks at once"
 expect_exit 3 "the abandoned tasks stay pending" "$MPISWEEP" status "$f"
 expect_log "0 done, 4 pending"
+
+# Two signals within a moment are one request (scancel of an mpirun job delivers TERM twice): running tasks finish.
+f=twice.h5
+spawn 2 run.log run "$SW_TESTS/../data/runner/medium.yaml" -o "$f" --progress none
+sleep 1
+pkill -TERM -f "^$MPISWEEP run $SW_TESTS/../data/runner/medium.yaml -o $f"
+sleep 0.1
+pkill -TERM -f "^$MPISWEEP run $SW_TESTS/../data/runner/medium.yaml -o $f"
+wait $pid; code=$?
+[ "$code" -eq 3 ] || fail "two quick signals: exit $code, expected 3"
+expect_exit 3 "two signals 0.1 s apart drain: the running tasks finish" "$MPISWEEP" status "$f"
+expect_log "2 done, 2 pending"
 done_testing
