@@ -30,8 +30,10 @@ start 2 "$f"
 kill -INT $pid
 wait $pid; code=$?
 [ "$code" -ne 0 ] || fail "Ctrl-C to mpirun must not report success"
-grep -q "stopped by a signal" run.log || { cat run.log; fail "Ctrl-C to mpirun: the ranks did not drain"; }
+# mpirun turns Ctrl-C into SIGTERM for the ranks and SIGKILLs them shortly after, so whether they finish draining
+# depends on the load; either way the file must stay valid and resumable.
 expect_exit 3 "after Ctrl-C to mpirun (which exits $code) status says resumable" "$MPISWEEP" status "$f"
+expect_exit 0 "--resume completes it" mpirun_sweep 2 run "$spec" -o "$f" --resume --progress none
 
 f=single.h5
 start 0 "$f"
