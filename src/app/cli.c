@@ -101,7 +101,7 @@ static sw_status parse_seconds(const char *opt, const char *text, double *out) {
 static sw_status parse_deadline(const char *text, double *out) {
     char *end;
     if (text[0] == '+') {
-        double rel;
+        double rel = 0.0;
         SW_TRY(parse_seconds("--deadline", text + 1, &rel));
         *out = (double)time(NULL) + rel;
         return SW_OK;

@@ -243,7 +243,7 @@ static sw_outcome run(const sw_task *t) {
     for (int i = 0; i < M_COUNT; i++) sw_moments_reset(&mom[i]);
 
     for (int64_t draw = 0; draw < t->param[P_DRAWS].integer; draw++) {
-        double m[M_COUNT];
+        double m[M_COUNT] = {0}; /* set by the three draws; initialised for GCC -O3, which cannot see that */
         if (head_draw(&s, &b, &r, rank_cutoff, m) != SW_OK || target_draw(&s, &b, &r, rank_cutoff, m) != SW_OK ||
             talking_draw(&s, &b, &r, rank_cutoff, m) != SW_OK)
             return sw_task_fail(t, SW_TASK_NUMERICAL, "draw %lld: %s", (long long)draw, sw_error_message());

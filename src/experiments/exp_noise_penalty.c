@@ -87,7 +87,7 @@ static void sizes(const sw_value *param, size_t *k, size_t *d) {
 }
 
 typedef struct np_work {
-    double *A, *x, *b, *z, *fz, *label, *G, *M, *scratch, *exact, *eps, *U, *eta, *W;
+    double *A, *x, *b, *z, *fz, *label, *G, *M, *scratch, *exact, *eps, *mc, *eta, *W;
 } np_work;
 
 /* n doubles at the next 64-byte boundary of base (NULL base: only count). */
@@ -111,7 +111,7 @@ static size_t np_layout(const sw_value *param, void *base, np_work *w) {
     w->scratch = take(base, &off, d + 3 * k);
     w->exact = take(base, &off, sw_noise_exact_work_size(k));
     w->eps = take(base, &off, BATCH_ROWS * d);
-    w->U = take(base, &off, BATCH_ROWS * k);
+    w->mc = take(base, &off, sw_noise_mc_work_size(k, BATCH_ROWS));
     w->eta = take(base, &off, BATCH_ROWS * k);
     w->W = take(base, &off, BATCH_ROWS * d);
     return off;
@@ -167,7 +167,7 @@ static void np_monte_carlo(const sw_task *t, const sw_noise_problem *pr, const n
     for (int64_t left = t->param[NP_SAMPLES].integer; left > 0; left -= BATCH_ROWS) {
         size_t rows = left < BATCH_ROWS ? (size_t)left : BATCH_ROWS;
         sw_rng_fill_normal(&noise, w->eps, rows * pr->d);
-        sw_noise_mc_batch(pr, w->label, sigma, w->eps, rows, w->U, w->scratch, noisy, cons);
+        sw_noise_mc_batch(pr, w->label, sigma, w->eps, rows, w->mc, noisy, cons);
         sw_rng_fill_rademacher(&rademacher, w->eta, rows * pr->k);
         sw_hutchinson_batch(pr->k, pr->d, w->G, w->eta, rows, w->W, rad);
         sw_rng_fill_normal(&gauss, w->eta, rows * pr->k);

@@ -97,8 +97,7 @@ static sw_outcome vb_run(const sw_task *t) {
     for (int64_t left = t->param[VB_DRAWS].integer; left > 0; left -= (int64_t)rows_max) {
         size_t rows = left < (int64_t)rows_max ? (size_t)left : rows_max;
         draw(&rng, dist, x, rows * n);
-        sw_var_scale(dist, sigma2, x, rows * n);
-        sw_var_batch(n, x, rows, sigma2, &acc);
+        sw_var_batch_scaled(n, x, rows, sw_var_ss_scale(dist, sigma2), sigma2, &acc);
     }
     sw_var_exact exact;
     sw_var_exact_values(n, dist, sigma2, &exact);

@@ -70,6 +70,7 @@ static const sw_output vat_outputs[] = {
 
 typedef struct vat_work {
     double *A, *x, *b, *z, *p, *H, *V, *lambda, *eigen, *u, *u_exact, *starts, *scratch, *hessian_scratch;
+    double *rows_exact, *rows_h, *obs, *rows_work; /* a batch of starts or directions at once */
 } vat_work;
 
 /* n doubles at the next 64-byte boundary of base (NULL base: only count). */
@@ -95,6 +96,10 @@ static size_t vat_layout(const sw_value *param, void *base, vat_work *w) {
     w->starts = take(base, &off, BATCH_ROWS * d);
     w->scratch = take(base, &off, d + 2 * k);
     w->hessian_scratch = take(base, &off, k * d + d);
+    w->rows_exact = take(base, &off, BATCH_ROWS * d);
+    w->rows_h = take(base, &off, BATCH_ROWS * d);
+    w->obs = take(base, &off, 4 * BATCH_ROWS);
+    w->rows_work = take(base, &off, sw_vat_rows_work_size(k, d, BATCH_ROWS));
     return off;
 }
 
@@ -108,24 +113,37 @@ typedef struct vat_acc {
     sw_moments cos, deviation, rayleigh, adv;
 } vat_acc;
 
-/* Runs both power iterations from the unit vector start and records one observation. */
-static bool vat_observe(const sw_task *t, const vat_work *w, const double *start, vat_acc *acc) {
+/* Runs both power iterations from each of the unit vectors in the rows of starts (rows × d, overwritten by the
+ * finite-difference iterates) and records one observation per row. Every product of the batch is one dgemm. */
+static bool vat_observe_rows(const sw_task *t, const vat_work *w, double *starts, size_t rows, vat_acc *acc) {
     size_t k = (size_t)t->param[VAT_OUTPUTS].integer, d = (size_t)t->param[VAT_INPUTS].integer;
     long r = (long)t->param[VAT_ITERATIONS].integer;
-    double eps = t->param[VAT_EPSILON].real;
     const double *v1 = w->V + (d - 1) * d;
-    memcpy(w->u, start, d * sizeof *w->u);
-    memcpy(w->u_exact, start, d * sizeof *w->u);
-    if (!sw_vat_power_fd(k, d, w->A, w->p, t->param[VAT_XI].real, r, w->u, w->scratch) ||
-        !sw_vat_power_exact(d, w->H, r, w->u_exact, w->scratch))
+    double *u = starts, *ue = w->rows_exact, *hu = w->rows_h;
+    double *cos_top = w->obs, *deviation = cos_top + rows, *rayleigh = deviation + rows, *adv = rayleigh + rows;
+    memcpy(ue, u, rows * d * sizeof *ue);
+    if (!sw_vat_power_fd_rows(k, d, w->A, w->p, t->param[VAT_XI].real, r, u, rows, w->rows_work) ||
+        !sw_vat_power_exact_rows(d, w->H, r, ue, rows, w->rows_work))
         return false;
-    double deviation = 0.0;
-    for (size_t j = 0; j < d; j++) deviation += (w->u[j] - w->u_exact[j]) * (w->u[j] - w->u_exact[j]);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, w->H, (int)d, w->u, 1, 0.0, w->scratch, 1);
-    sw_moments_add(&acc->cos, fabs(cblas_ddot((int)d, w->u, 1, v1, 1)));
-    sw_moments_add(&acc->deviation, sqrt(deviation));
-    sw_moments_add(&acc->rayleigh, cblas_ddot((int)d, w->u, 1, w->scratch, 1));
-    sw_moments_add(&acc->adv, sw_vat_kl(k, d, w->A, w->p, w->u, eps, w->scratch));
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d, (int)d, 1.0, u, (int)d, w->H, (int)d,
+                0.0, hu, (int)d);
+    for (size_t i = 0; i < rows; i++) {
+        const double *ui = u + i * d, *ei = ue + i * d, *hi = hu + i * d;
+        double c = 0.0, dev = 0.0, ray = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            c += ui[j] * v1[j];
+            dev += (ui[j] - ei[j]) * (ui[j] - ei[j]);
+            ray += ui[j] * hi[j];
+        }
+        cos_top[i] = fabs(c);
+        deviation[i] = sqrt(dev);
+        rayleigh[i] = ray;
+    }
+    sw_vat_kl_rows(k, d, w->A, w->p, u, rows, t->param[VAT_EPSILON].real, adv, w->rows_work);
+    sw_moments_add_array(&acc->cos, cos_top, rows);
+    sw_moments_add_array(&acc->deviation, deviation, rows);
+    sw_moments_add_array(&acc->rayleigh, rayleigh, rows);
+    sw_moments_add_array(&acc->adv, adv, rows);
     return true;
 }
 
@@ -141,7 +159,7 @@ static bool vat_power_iterations(const sw_task *t, const vat_work *w, vat_acc *a
     size_t d = (size_t)t->param[VAT_INPUTS].integer;
     if (t->param[VAT_START].integer == START_DETERMINISTIC) {
         for (size_t j = 0; j < d; j++) w->starts[j] = 1.0 / sqrt((double)d);
-        return vat_observe(t, w, w->starts, acc);
+        return vat_observe_rows(t, w, w->starts, 1, acc);
     }
     sw_rng rng;
     sw_rng_init(&rng, &t->key, STREAM_START);
@@ -149,8 +167,7 @@ static bool vat_power_iterations(const sw_task *t, const vat_work *w, vat_acc *a
         size_t rows = left < BATCH_ROWS ? (size_t)left : BATCH_ROWS;
         sw_rng_fill_normal(&rng, w->starts, rows * d);
         normalize_rows(w->starts, rows, d);
-        for (size_t r = 0; r < rows; r++)
-            if (!vat_observe(t, w, w->starts + r * d, acc)) return false;
+        if (!vat_observe_rows(t, w, w->starts, rows, acc)) return false;
     }
     return true;
 }
@@ -163,9 +180,8 @@ static void vat_random_directions(const sw_task *t, const vat_work *w, sw_moment
         size_t rows = left < BATCH_ROWS ? (size_t)left : BATCH_ROWS;
         sw_rng_fill_normal(&rng, w->starts, rows * d);
         normalize_rows(w->starts, rows, d);
-        for (size_t r = 0; r < rows; r++)
-            sw_moments_add(loss, sw_vat_kl(k, d, w->A, w->p, w->starts + r * d, t->param[VAT_EPSILON].real,
-                                           w->scratch));
+        sw_vat_kl_rows(k, d, w->A, w->p, w->starts, rows, t->param[VAT_EPSILON].real, w->obs, w->rows_work);
+        sw_moments_add_array(loss, w->obs, rows);
     }
 }
 

@@ -54,18 +54,49 @@ void sw_var_acc_reset(sw_var_acc *acc) {
     sw_moments_reset(&acc->sd);
 }
 
-void sw_var_batch(size_t n, const double *x, size_t rows, double sigma2, sw_var_acc *acc) {
-    for (size_t r = 0; r < rows; r++) {
-        const double *row = x + r * n;
-        double mean = 0.0, ss = 0.0;
-        for (size_t i = 0; i < n; i++) mean += row[i];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++) ss += (row[i] - mean) * (row[i] - mean);
-        for (int c = 0; c < SW_VAR_DIVISORS; c++) {
-            double estimate = ss / sw_var_divisor(n, c);
-            sw_moments_add(&acc->estimate[c], estimate);
-            sw_moments_add(&acc->sq_error[c], (estimate - sigma2) * (estimate - sigma2));
-        }
-        sw_moments_add(&acc->sd, sqrt(ss / ((double)n - 1.0)));
+double sw_var_ss_scale(sw_var_dist dist, double sigma2) {
+    /* σ x for gauss and exponential; U(−√3σ, √3σ) = 2√3σ u − √3σ, whose shift does not change SS */
+    return dist == SW_VAR_UNIFORM ? 12.0 * sigma2 : sigma2;
+}
+
+/* SS of one row in two passes, each summed in four interleaved partial sums: one sequential sum is a chain of
+ * dependent additions that runs at the adder's latency, four run at its throughput. */
+static double sum_sq_dev(const double *row, size_t n) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) s0 += row[i], s1 += row[i + 1], s2 += row[i + 2], s3 += row[i + 3];
+    for (; i < n; i++) s0 += row[i];
+    double mean = ((s0 + s1) + (s2 + s3)) / (double)n;
+    s0 = s1 = s2 = s3 = 0.0;
+    for (i = 0; i + 4 <= n; i += 4) {
+        double d0 = row[i] - mean, d1 = row[i + 1] - mean, d2 = row[i + 2] - mean, d3 = row[i + 3] - mean;
+        s0 += d0 * d0, s1 += d1 * d1, s2 += d2 * d2, s3 += d3 * d3;
     }
+    for (; i < n; i++) s0 += (row[i] - mean) * (row[i] - mean);
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Rows per step of sw_var_batch_scaled: its per-row values live on the stack, then go into the accumulators as
+ * arrays (sw_moments_add_array: no division per observation, unlike a Welford update per value). */
+enum { VAR_CHUNK = 256 };
+
+void sw_var_batch_scaled(size_t n, const double *x, size_t rows, double ss_scale, double sigma2, sw_var_acc *acc) {
+    double ss[VAR_CHUNK], v[VAR_CHUNK];
+    for (size_t r0 = 0; r0 < rows; r0 += VAR_CHUNK) {
+        size_t m = rows - r0 < VAR_CHUNK ? rows - r0 : VAR_CHUNK;
+        for (size_t r = 0; r < m; r++) ss[r] = ss_scale * sum_sq_dev(x + (r0 + r) * n, n);
+        for (int c = 0; c < SW_VAR_DIVISORS; c++) {
+            double divisor = sw_var_divisor(n, c);
+            for (size_t r = 0; r < m; r++) v[r] = ss[r] / divisor;
+            sw_moments_add_array(&acc->estimate[c], v, m);
+            for (size_t r = 0; r < m; r++) v[r] = (v[r] - sigma2) * (v[r] - sigma2);
+            sw_moments_add_array(&acc->sq_error[c], v, m);
+        }
+        for (size_t r = 0; r < m; r++) v[r] = sqrt(ss[r] / ((double)n - 1.0));
+        sw_moments_add_array(&acc->sd, v, m);
+    }
+}
+
+void sw_var_batch(size_t n, const double *x, size_t rows, double sigma2, sw_var_acc *acc) {
+    sw_var_batch_scaled(n, x, rows, 1.0, sigma2, acc);
 }

@@ -61,4 +61,10 @@ void sw_var_acc_reset(sw_var_acc *acc);
 /* Adds `rows` replicates: row r is the sample x[r*n .. r*n + n). SS is formed in two passes (mean first). */
 void sw_var_batch(size_t n, const double *x, size_t rows, double sigma2, sw_var_acc *acc);
 
+/* The same for raw draws (standard normals, U(0,1) or Exp(1)) whose samples of variance sigma2 would be the
+ * sw_var_scale of them: SS is taken of the raw rows and multiplied by ss_scale = sw_var_ss_scale(dist, sigma2),
+ * which saves the pass over every draw. */
+double sw_var_ss_scale(sw_var_dist dist, double sigma2);
+void sw_var_batch_scaled(size_t n, const double *x, size_t rows, double ss_scale, double sigma2, sw_var_acc *acc);
+
 #endif

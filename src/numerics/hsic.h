@@ -80,7 +80,8 @@ void sw_hsic_estimate(size_t n, double *k, const double *l, double *work, sw_hsi
 bool sw_hsic_gamma_reject(size_t n, const sw_hsic_estimates *e, double alpha);
 
 /* The permutation statistic tr(Kc P L P^T) = sum_ij kc[i,j] l[perm i, perm j], for kc = H K H as left by
- * sw_hsic_estimate; with the identity it equals e->trace. */
+ * sw_hsic_estimate (both symmetric: formed from the diagonal and the upper triangle); with the identity it equals
+ * e->trace up to rounding. */
 double sw_hsic_perm_statistic(size_t n, const double *kc, const double *l, const size_t *perm);
 
 /* Pearson's sample correlation r of x and y (0 when either is constant). */

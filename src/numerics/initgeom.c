@@ -1,6 +1,7 @@
 /* initgeom.c: orthogonality of random matrices and signal propagation through deep nets (see initgeom.h). */
 #include "initgeom.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -89,10 +90,24 @@ void sw_probe_fill(sw_rng *rng, sw_probe probe, size_t n, size_t p, double *x) {
 
 /* ---- one matrix ---- */
 
-/* dsyevd with jobz = 'N' needs lwork >= 2n + 1 and liwork >= 1 (LAPACK's documented minimum). */
-static size_t syevd_lwork(size_t n) { return 2 * n + 1; }
+/* The eigenvalues come from the tridiagonal form T = Qᵀ G Q (dsytrd), then only the ones wanted, by bisection on
+ * T (dstebz): the smallest, the largest and the smallest of the top min(m, n). That skips dsyevd's O(n²) QR sweep
+ * for all n eigenvalues, and bisection with the smallest absolute tolerance gives each to high relative accuracy.
+ * Workspace: the Gram matrix (at least 8n, reused for dstebz once T is formed), d, e, tau, then dsytrd's work:
+ * with n · nb doubles there it runs its blocked (level-3) algorithm, with fewer the unblocked one. */
+static size_t gram_area(size_t n) { return n * n > 8 * n ? n * n : 8 * n; }
 
-size_t sw_orth_measure_work_doubles(size_t n) { return n * n + n + syevd_lwork(n) + 1; }
+static size_t sytrd_blocked_lwork(size_t n) {
+    double query = 0.0, dummy = 0.0;
+    lapack_int info = LAPACKE_dsytrd_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, &dummy, (lapack_int)(n ? n : 1),
+                                          &dummy, &dummy, &dummy, &query, -1);
+    size_t asked = info == 0 && query > 0.0 ? (size_t)query : 0;
+    return asked > 2 ? asked : 2;
+}
+
+size_t sw_orth_measure_work_doubles(size_t n) { return gram_area(n) + 3 * n + 2; }
+
+size_t sw_orth_measure_blocked_work_doubles(size_t n) { return gram_area(n) + 3 * n + sytrd_blocked_lwork(n); }
 
 /* ||G - I||_F^2 from the upper triangle of the symmetric n x n matrix G. */
 static double frob_dev_upper(const double *g, size_t n) {
@@ -105,21 +120,48 @@ static double frob_dev_upper(const double *g, size_t n) {
     return diag + 2.0 * off;
 }
 
-sw_status sw_orth_measure_matrix(const double *w, size_t m, size_t n, double *work, sw_orth_measure *out) {
-    double *gram = work, *lambda = gram + n * n, *lapack_work = lambda + n;
-    lapack_int *iwork = (lapack_int *)(lapack_work + syevd_lwork(n));
+/* The index-th smallest eigenvalue (1-based) of the tridiagonal matrix (d, e), by bisection. */
+static sw_status tridiagonal_eigenvalue(size_t n, const double *d, const double *e, size_t index, double *work,
+                                        double *w, lapack_int *iwork, double *value) {
+    lapack_int found = 0, nsplit = 0, *iblock = iwork, *isplit = iwork + n, *bisect_iwork = iwork + 2 * n;
+    lapack_int info = LAPACKE_dstebz_work('I', 'E', (lapack_int)n, 0.0, 0.0, (lapack_int)index, (lapack_int)index,
+                                          2.0 * DBL_MIN, d, e, &found, &nsplit, w, iblock, isplit, work,
+                                          bisect_iwork);
+    SW_CHECK(info == 0 && found == 1, SW_ERR_LAPACK, "dstebz (eigenvalue %zu of %zu) returned info = %d", index, n,
+             (int)info);
+    *value = w[0];
+    return SW_OK;
+}
+
+sw_status sw_orth_measure_matrix_work(const double *w, size_t m, size_t n, double *work, size_t work_doubles,
+                                      sw_orth_measure *out) {
+    double *gram = work, *d = gram + gram_area(n), *e = d + n, *tau = e + n, *lapack_work = tau + n;
+    size_t lwork = work_doubles - (gram_area(n) + 3 * n);
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)n, (int)m, 1.0, w, (int)m, 0.0, gram, (int)n);
     out->frob_dev = frob_dev_upper(gram, n);
     /* Column-major on purpose: LAPACKE's row-major path would allocate a transposed copy. */
-    lapack_int info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', (lapack_int)n, gram, (lapack_int)n, lambda,
-                                          lapack_work, (lapack_int)syevd_lwork(n), iwork, 1);
-    SW_CHECK(info == 0, SW_ERR_LAPACK, "dsyevd on W^T W (%zu x %zu) returned info = %d", n, n, (int)info);
-    /* Ascending eigenvalues; the top min(m, n) of them are the squared singular values of W. */
+    lapack_int info = LAPACKE_dsytrd_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, gram, (lapack_int)n, d, e, tau,
+                                          lapack_work, (lapack_int)lwork);
+    SW_CHECK(info == 0, SW_ERR_LAPACK, "dsytrd on W^T W (%zu x %zu) returned info = %d", n, n, (int)info);
+    double *bisect_work = gram, *eig = gram + 4 * n; /* the Gram matrix is spent */
+    lapack_int *iwork = (lapack_int *)(void *)(eig + n);
+    /* The top min(m, n) eigenvalues are the squared singular values of W. */
     size_t rank = m < n ? m : n;
-    out->spectral_dev = fmax(fabs(lambda[0] - 1.0), fabs(lambda[n - 1] - 1.0));
-    out->sigma_min = sqrt(fmax(lambda[n - rank], 0.0)); /* rounding can make a tiny eigenvalue negative */
-    out->sigma_max = sqrt(fmax(lambda[n - 1], 0.0));
+    double lowest, highest, lowest_of_rank;
+    SW_TRY(tridiagonal_eigenvalue(n, d, e, 1, bisect_work, eig, iwork, &lowest));
+    SW_TRY(tridiagonal_eigenvalue(n, d, e, n, bisect_work, eig, iwork, &highest));
+    if (rank == n)
+        lowest_of_rank = lowest;
+    else
+        SW_TRY(tridiagonal_eigenvalue(n, d, e, n - rank + 1, bisect_work, eig, iwork, &lowest_of_rank));
+    out->spectral_dev = fmax(fabs(lowest - 1.0), fabs(highest - 1.0));
+    out->sigma_min = sqrt(fmax(lowest_of_rank, 0.0)); /* rounding can make a tiny eigenvalue negative */
+    out->sigma_max = sqrt(fmax(highest, 0.0));
     return SW_OK;
+}
+
+sw_status sw_orth_measure_matrix(const double *w, size_t m, size_t n, double *work, sw_orth_measure *out) {
+    return sw_orth_measure_matrix_work(w, m, n, work, sw_orth_measure_work_doubles(n), out);
 }
 
 void sw_norm_ratios(const double *w, size_t m, size_t n, const double *x, size_t p, double *y, double *ratio) {
@@ -136,7 +178,7 @@ void sw_norm_ratios(const double *w, size_t m, size_t n, const double *x, size_t
 
 size_t sw_orth_simulate_work_doubles(const sw_orth_config *c) {
     size_t m = c->fan_out, n = c->fan_in, p = c->probes;
-    return m * n + sw_orth_measure_work_doubles(n) + n * p + m * p + p;
+    return m * n + sw_orth_measure_blocked_work_doubles(n) + n * p + m * p + p;
 }
 
 static void reset_orth_stats(sw_orth_stats *s) {
@@ -162,13 +204,14 @@ static void add_ratio_draw(sw_orth_stats *s, const double *ratio, size_t p) {
 sw_status sw_orth_simulate(const sw_orth_config *c, sw_rng *weights, sw_rng *probes, double *work,
                            sw_orth_stats *stats) {
     size_t m = c->fan_out, n = c->fan_in, p = c->probes;
-    double *w = work, *measure_work = w + m * n, *x = measure_work + sw_orth_measure_work_doubles(n);
+    size_t measure_doubles = sw_orth_measure_blocked_work_doubles(n);
+    double *w = work, *measure_work = w + m * n, *x = measure_work + measure_doubles;
     double *y = x + n * p, *ratio = y + m * p;
     reset_orth_stats(stats);
     for (size_t d = 0; d < c->draws; d++) {
         sw_init_fill(weights, c->dist, m, n, w);
         sw_orth_measure meas;
-        SW_TRY(sw_orth_measure_matrix(w, m, n, measure_work, &meas));
+        SW_TRY(sw_orth_measure_matrix_work(w, m, n, measure_work, measure_doubles, &meas));
         sw_moments_add(&stats->frob_dev, meas.frob_dev);
         sw_moments_add(&stats->spectral_dev, meas.spectral_dev);
         sw_moments_add(&stats->sigma_min, meas.sigma_min);

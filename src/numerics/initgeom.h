@@ -63,13 +63,20 @@ typedef struct sw_orth_measure {
     double sigma_max;    /* largest singular value of W */
 } sw_orth_measure;
 
-/* Doubles of workspace sw_orth_measure_matrix needs for fan_in n. */
+/* Doubles of workspace sw_orth_measure_matrix needs for fan_in n (n² + 3n + 2 from n = 8 on). */
 size_t sw_orth_measure_work_doubles(size_t n);
-/* Measures W (m x n, column-major, lda = m) with one dsyrk for W^T W and LAPACK's dsyevd for its eigenvalues
- * (singular values only, so no vectors are formed). work holds sw_orth_measure_work_doubles(n) doubles.
- * Returns SW_ERR_LAPACK with a message when dsyevd does not converge (info > 0); out is then undefined.
+/* Doubles with which sw_orth_measure_matrix_work reduces W^T W by LAPACK's blocked algorithm (faster from n ~ 100). */
+size_t sw_orth_measure_blocked_work_doubles(size_t n);
+/* Measures W (m x n, column-major, lda = m) with one dsyrk for W^T W, its tridiagonal form (dsytrd) and the three
+ * eigenvalues needed by bisection (dstebz; no vectors, no other eigenvalues). work holds
+ * sw_orth_measure_work_doubles(n) doubles. Returns SW_ERR_LAPACK with a message when LAPACK reports an error;
+ * out is then undefined.
  * Requires m, n >= 1 and m*n, n*n below 2^31. */
 sw_status sw_orth_measure_matrix(const double *w, size_t m, size_t n, double *work, sw_orth_measure *out);
+/* The same with work_doubles >= sw_orth_measure_work_doubles(n) doubles of work; with at least
+ * sw_orth_measure_blocked_work_doubles(n) the reduction to tridiagonal form is blocked. */
+sw_status sw_orth_measure_matrix_work(const double *w, size_t m, size_t n, double *work, size_t work_doubles,
+                                      sw_orth_measure *out);
 
 /* Y = W X (m x p) with one dgemm, and ratio[j] = ||y_j||^2 / ||x_j||^2 for the p columns of X (n x p).
  * A zero column x_j gives ratio 1 (W maps it to zero; nothing is stretched). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "vecmath.h"
 
 /* ---- energies ---- */
 
@@ -26,22 +27,34 @@ double sw_langevin_energy(sw_langevin_target target, double x) {
     return target == SW_LANGEVIN_MIXTURE ? mixture_energy(x) : 0.5 * x * x;
 }
 
+/* Over arrays, tanh, exp and log1p come from vecmath (vectorised), not one C-library call per chain. */
 void sw_langevin_energy_grad(sw_langevin_target target, const double *x, double *grad, size_t n) {
     if (target == SW_LANGEVIN_MIXTURE) {
         const double shift = 0.5 * log(MIX_RIGHT_WEIGHT / MIX_LEFT_WEIGHT);
-        for (size_t i = 0; i < n; i++) grad[i] = x[i] - MIX_MODE * tanh(MIX_MODE * x[i] + shift);
+        for (size_t i = 0; i < n; i++) grad[i] = MIX_MODE * x[i] + shift;
+        sw_vtanh(grad, grad, n);
+        for (size_t i = 0; i < n; i++) grad[i] = x[i] - MIX_MODE * grad[i];
     } else {
         for (size_t i = 0; i < n; i++) grad[i] = x[i];
     }
 }
 
-/* U and U' for n points, the target's branch taken once outside the loop. */
+/* U and U' for n points, the target's branch taken once outside the loop. The mixture's U is mixture_energy's
+ * formula, log1p(exp(-|a - b|)) formed for the whole array at once. */
 static void energy_and_grad(sw_langevin_target target, const double *x, double *u, double *grad, size_t n) {
     sw_langevin_energy_grad(target, x, grad, n);
-    if (target == SW_LANGEVIN_MIXTURE)
-        for (size_t i = 0; i < n; i++) u[i] = mixture_energy(x[i]);
-    else
+    if (target != SW_LANGEVIN_MIXTURE) {
         for (size_t i = 0; i < n; i++) u[i] = 0.5 * x[i] * x[i];
+        return;
+    }
+    const double la = log(MIX_LEFT_WEIGHT), lb = log(MIX_RIGHT_WEIGHT);
+    for (size_t i = 0; i < n; i++) u[i] = -fabs((la - MIX_MODE * x[i]) - (lb + MIX_MODE * x[i]));
+    sw_vexp(u, u, n);
+    sw_vlog1p(u, u, n);
+    for (size_t i = 0; i < n; i++) {
+        double a = la - MIX_MODE * x[i], b = lb + MIX_MODE * x[i], top = a > b ? a : b;
+        u[i] = 0.5 * x[i] * x[i] - (top + u[i]);
+    }
 }
 
 double sw_langevin_start(const sw_langevin_config *c) {
@@ -208,11 +221,12 @@ static void mala_step(const sw_langevin_config *c, chain_block *b, sw_rng *accep
     for (size_t i = 0; i < b->n; i++) b->y[i] = b->x[i] - drift * b->grad[i] + scale * b->noise[i];
     energy_and_grad(c->target, b->y, b->uy, b->grady, b->n);
     sw_rng_fill_uniform(accept_rng, b->uniform, b->n);
+    sw_vlog(b->uniform, b->uniform, b->n); /* compared as log u < log ratio */
     for (size_t i = 0; i < b->n; i++) {
         double back = b->x[i] - b->y[i] + drift * b->grady[i];
         double log_ratio = -(b->uy[i] - b->u[i]) * inv_t - back * back / (2.0 * c->step) +
                            0.5 * b->noise[i] * b->noise[i];
-        bool accept = log(b->uniform[i]) < log_ratio;
+        bool accept = b->uniform[i] < log_ratio;
         b->x[i] = accept ? b->y[i] : b->x[i];
         b->u[i] = accept ? b->uy[i] : b->u[i];
         b->grad[i] = accept ? b->grady[i] : b->grad[i];
@@ -444,16 +458,22 @@ static double fill_row(const sw_langevin_grid *g, const grid_layout *l, double x
     const sw_langevin_config *c = g->c;
     row_range(l, mu, start, len);
     double norm = g->h / (g->sd * sqrt(2.0 * M_PI)), inv_var = 1.0 / c->step, total = 0.0;
+    /* the exponent of each entry first (MALA's acceptance log-ratio, when negative, added to it), then one
+     * vectorised exp over the row */
     for (size_t k = 0; k < *len; k++) {
         size_t j = *start + k;
-        double fwd = g->x[j] - mu, p = norm * exp(-0.5 * fwd * fwd * inv_var);
+        double fwd = g->x[j] - mu, e = -0.5 * fwd * fwd * inv_var;
         if (c->sampler == SW_LANGEVIN_MALA) {
             double back = x - g->mean[j];
             double log_ratio = -(g->u[j] - ux) / c->temperature - 0.5 * (back * back - fwd * fwd) * inv_var;
-            p *= log_ratio < 0.0 ? exp(log_ratio) : 1.0;
+            e += log_ratio < 0.0 ? log_ratio : 0.0;
         }
-        row[k] = p;
-        total += p;
+        row[k] = e;
+    }
+    sw_vexp(row, row, *len);
+    for (size_t k = 0; k < *len; k++) {
+        row[k] *= norm;
+        total += row[k];
     }
     if (c->sampler == SW_LANGEVIN_ULA) return 0.0;
     return total < 1.0 ? 1.0 - total : 0.0;

@@ -7,6 +7,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "vecmath.h"
+
 /* Largest Gauss–Hermite rule the softmax reference uses per axis. */
 enum { GH_MAX = 64 };
 
@@ -333,21 +335,142 @@ sw_status sw_noise_exact_increment(const sw_noise_problem *pr, const double *t, 
     return SW_OK;
 }
 
-/* ---- Monte Carlo ---- */
+/* ---- Monte Carlo ----
+ * A batch is worked column by column: the shifts are formed transposed, U (k × rows) = σ A εᵀ, so that for each
+ * output i the rows are contiguous and every elementwise step below is a loop over rows that vectorises. Both
+ * members of an antithetic pair, and both losses, come from one evaluation of the model per element:
+ *   MSE models: D± = f(z + δ) − f(z) and f(z − δ) − f(z) give the noisy increment Σ D(D + 2(f − t)) and the
+ *   consistency loss Σ D²; for tanh from e = expm1(δ) alone (sinh δ = e(e + 2)/(2(1 + e)), and
+ *   cosh(z ± δ) = (e^z E^{±1} + e^{−z} E^{∓1})/2 with E = 1 + e: sums of positive terms, so nothing cancels);
+ *   softmax_kl: KL(p ‖ q(z ± δ)) is the same for both losses, which differ only in their linear terms. */
+
+/* U (k·rows), the two observation arrays, then for softmax_kl the two KL arrays and sw_softmax_kl_columns' work
+ * (3k·rows + 2·rows), which is more than the MSE models' D+, D− and expm1 arrays. */
+size_t sw_noise_mc_work_size(size_t k, size_t rows) { return 4 * k * rows + 6 * rows; }
+
+/* D± of output i for the rows of one column of U (tanh, sin, identity). */
+static void mse_column(const sw_noise_problem *pr, size_t i, const double *u, size_t rows, double *dp, double *dm,
+                       double *tmp) {
+    double z = pr->z[i];
+    switch (pr->model) {
+    case SW_NOISE_TANH_MSE: {
+        double ez = exp(z), iez = exp(-z), cz = cosh(z);
+        sw_vexpm1(u, tmp, rows);
+        for (size_t r = 0; r < rows; r++) {
+            double e = tmp[r], big = 1.0 + e, inv = 1.0 / big;
+            double sh = 0.5 * e * (e + 2.0) * inv;
+            double ch_plus = 0.5 * (ez * big + iez * inv), ch_minus = 0.5 * (ez * inv + iez * big);
+            double scale = sh / (ch_plus * ch_minus * cz);
+            dp[r] = scale * ch_minus;
+            dm[r] = -scale * ch_plus;
+        }
+        for (size_t r = 0; r < rows; r++)
+            if (fabs(z) + fabs(u[r]) > 20.0) { /* saturated: cosh may overflow, and tanh differences are exact */
+                dp[r] = act_diff(pr->model, z, u[r]);
+                dm[r] = act_diff(pr->model, z, -u[r]);
+            }
+        break;
+    }
+    case SW_NOISE_SIN_MSE: {
+        double cz = cos(z), sz = sin(z);
+        for (size_t r = 0; r < rows; r++) {
+            double sd = sin(0.5 * u[r]), cd = cos(0.5 * u[r]);
+            dp[r] = 2.0 * (cz * cd - sz * sd) * sd; /* 2 cos(z + δ/2) sin(δ/2) */
+            dm[r] = -2.0 * (cz * cd + sz * sd) * sd;
+        }
+        break;
+    }
+    default:
+        for (size_t r = 0; r < rows; r++) dp[r] = u[r], dm[r] = -u[r];
+        break;
+    }
+}
+
+/* e^t − 1 − t over an array: its Taylor series to t^16 below |t| = 0.3 (truncation below 1e-19 relative), else
+ * from expm1; em holds expm1(t). */
+static void expm1_minus_x_array(const double *t, const double *em, double *out, size_t n) {
+    for (size_t j = 0; j < n; j++) {
+        double x = t[j], x2 = x * x, x4 = x2 * x2, x8 = x4 * x4;
+        double a0 = 1.0 / 2 + x * (1.0 / 6), a1 = 1.0 / 24 + x * (1.0 / 120), a2 = 1.0 / 720 + x * (1.0 / 5040);
+        double a3 = 1.0 / 40320 + x * (1.0 / 362880), a4 = 1.0 / 3628800 + x * (1.0 / 39916800);
+        double a5 = 1.0 / 479001600 + x * (1.0 / 6227020800), a6 = 1.0 / 87178291200 + x * (1.0 / 1307674368000);
+        double a7 = 1.0 / 20922789888000;
+        double series = x2 * ((a0 + x2 * a1) + x4 * (a2 + x2 * a3) + x8 * ((a4 + x2 * a5) + x4 * (a6 + x2 * a7)));
+        out[j] = fabs(x) < 0.3 ? series : em[j] - x;
+    }
+}
+
+size_t sw_softmax_kl_columns_work(size_t k, size_t rows) { return 3 * k * rows + 2 * rows; }
+
+void sw_softmax_kl_columns(size_t k, const double *p, const double *u, size_t rows, double *kl, double *w) {
+    double *di = w, *em = di + k * rows, *rem = em + k * rows, *c = rem + k * rows, *lin = c + rows;
+    for (size_t r = 0; r < rows; r++) c[r] = 0.0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t r = 0; r < rows; r++) c[r] += p[i] * u[i * rows + r];
+    for (size_t i = 0; i < k; i++)
+        for (size_t r = 0; r < rows; r++) di[i * rows + r] = u[i * rows + r] - c[r];
+    sw_vexpm1(di, em, k * rows);
+    expm1_minus_x_array(di, em, rem, k * rows);
+    for (size_t r = 0; r < rows; r++) lin[r] = kl[r] = 0.0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t r = 0; r < rows; r++) {
+            lin[r] += p[i] * di[i * rows + r]; /* zero up to rounding */
+            kl[r] += p[i] * rem[i * rows + r];
+        }
+    /* log1p(y) = log(1 + y) y / ((1 + y) − 1), exact to a few ulps (Goldberg), with the vectorised log */
+    for (size_t r = 0; r < rows; r++) c[r] = 1.0 + (kl[r] + lin[r]);
+    sw_vlog(c, em, rows);
+    for (size_t r = 0; r < rows; r++) {
+        double y = kl[r] + lin[r], one_y = c[r];
+        double log1p_y = one_y == 1.0 ? y : em[r] * (y / (one_y - 1.0));
+        kl[r] = log1p_y - lin[r];
+    }
+    for (size_t r = 0; r < rows; r++) { /* shifts beyond 30: the plain log-sum-exp, as sw_softmax_kl_shift does */
+        double top = -INFINITY;
+        for (size_t i = 0; i < k; i++) top = fmax(top, di[i * rows + r]);
+        if (top > 30.0) {
+            double sum = 0.0;
+            for (size_t i = 0; i < k; i++) sum += p[i] * exp(di[i * rows + r] - top);
+            kl[r] = top + log(sum) - lin[r];
+        }
+    }
+}
 
 void sw_noise_mc_batch(const sw_noise_problem *pr, const double *label, double sigma, const double *eps, size_t rows,
-                       double *U, double *scratch, sw_moments *noisy, sw_moments *consistency) {
+                       double *work, sw_moments *noisy, sw_moments *consistency) {
     size_t k = pr->k, d = pr->d;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)d, sigma, eps, (int)d, pr->A,
-                (int)d, 0.0, U, (int)k);
-    double *minus = scratch;
-    for (size_t r = 0; r < rows; r++) {
-        const double *plus = U + r * k;
-        for (size_t i = 0; i < k; i++) minus[i] = -plus[i];
-        sw_moments_add(noisy, 0.5 * (sw_noise_increment(pr, label, plus) + sw_noise_increment(pr, label, minus)));
-        sw_moments_add(consistency,
-                       0.5 * (sw_noise_increment(pr, pr->fz, plus) + sw_noise_increment(pr, pr->fz, minus)));
+    double *u = work, *a = u + k * rows, *b = a + rows, *w = b + rows;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)rows, (int)d, sigma, pr->A, (int)d, eps,
+                (int)d, 0.0, u, (int)rows);
+    double *obs_noisy = a, *obs_cons = b;
+    for (size_t r = 0; r < rows; r++) obs_noisy[r] = obs_cons[r] = 0.0;
+    if (pr->model == SW_NOISE_SOFTMAX_KL) {
+        double *kl_plus = w, *kl_minus = w + rows, *scratch = w + 2 * rows, *neg = scratch;
+        sw_softmax_kl_columns(k, pr->fz, u, rows, kl_plus, scratch);
+        for (size_t i = 0; i < k; i++) { /* the linear term Σ (p − t)_i δ_i, which flips sign with δ */
+            double g = pr->fz[i] - label[i];
+            for (size_t r = 0; r < rows; r++) obs_noisy[r] += g * u[i * rows + r];
+        }
+        for (size_t j = 0; j < k * rows; j++) u[j] = -u[j];
+        sw_softmax_kl_columns(k, pr->fz, u, rows, kl_minus, neg);
+        for (size_t r = 0; r < rows; r++) {
+            double lin = obs_noisy[r];
+            obs_noisy[r] = 0.5 * ((lin + kl_plus[r]) + (-lin + kl_minus[r]));
+            obs_cons[r] = 0.5 * (kl_plus[r] + kl_minus[r]);
+        }
+    } else {
+        double *dp = w, *dm = w + rows, *tmp = w + 2 * rows;
+        for (size_t i = 0; i < k; i++) {
+            mse_column(pr, i, u + i * rows, rows, dp, dm, tmp);
+            double two_res = 2.0 * (pr->fz[i] - label[i]);
+            for (size_t r = 0; r < rows; r++) {
+                obs_noisy[r] += 0.5 * (dp[r] * (dp[r] + two_res) + dm[r] * (dm[r] + two_res));
+                obs_cons[r] += 0.5 * (dp[r] * dp[r] + dm[r] * dm[r]);
+            }
+        }
     }
+    sw_moments_add_array(noisy, obs_noisy, rows);
+    sw_moments_add_array(consistency, obs_cons, rows);
 }
 
 /* ---- power sums ---- */
@@ -396,7 +519,12 @@ void sw_hutchinson_batch(size_t k, size_t d, const double *G, const double *eta,
                          sw_power_sums *acc) {
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d, (int)k, 1.0, eta, (int)k, G, (int)d,
                 0.0, W, (int)d);
-    for (size_t r = 0; r < rows; r++) sw_power_sums_add(acc, cblas_ddot((int)d, W + r * d, 1, W + r * d, 1));
+    for (size_t r = 0; r < rows; r++) {
+        const double *row = W + r * d;
+        double q = 0.0;
+        for (size_t j = 0; j < d; j++) q += row[j] * row[j];
+        sw_power_sums_add(acc, q);
+    }
 }
 
 double sw_hutchinson_var_exact(size_t k, size_t d, const double *G, int rademacher, double *M) {

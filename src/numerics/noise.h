@@ -59,6 +59,11 @@ double sw_noise_loss(const sw_noise_problem *pr, const double *t);
  * sum to 1. */
 double sw_softmax_kl_shift(size_t k, const double *p, const double *delta);
 
+/* sw_softmax_kl_shift for many shifts at once: kl[r] for the columns r of u (k × rows, row-major: u[i·rows + r] is
+ * δ_i of column r), with vectorised exponentials and logarithms. work: sw_softmax_kl_columns_work(k, rows) doubles. */
+size_t sw_softmax_kl_columns_work(size_t k, size_t rows);
+void sw_softmax_kl_columns(size_t k, const double *p, const double *u, size_t rows, double *kl, double *work);
+
 /* l(f(z + δ), t) − l(f(z), t), free of cancellation (see the top comment). */
 double sw_noise_increment(const sw_noise_problem *pr, const double *t, const double *delta);
 
@@ -108,9 +113,11 @@ sw_status sw_gauss_hermite(size_t m, double *node, double *weight, double *work)
  * cancel, which is what makes small-σ ratios measurable):
  *   noisy:       [l(f(z+σAε), label) + l(f(z−σAε), label)]/2 − l(f(z), label)
  *   consistency: [l(f(z+σAε), f(z)) + l(f(z−σAε), f(z))]/2
- * U: rows×k doubles of scratch (the shifts σAε); scratch: k doubles. Adds rows observations to each accumulator. */
+ * with the increments formed as sw_noise_increment does, free of cancellation. work: sw_noise_mc_work_size(k, rows)
+ * doubles. Adds rows observations to each accumulator. */
+size_t sw_noise_mc_work_size(size_t k, size_t rows);
 void sw_noise_mc_batch(const sw_noise_problem *pr, const double *label, double sigma, const double *eps, size_t rows,
-                       double *U, double *scratch, sw_moments *noisy, sw_moments *consistency);
+                       double *work, sw_moments *noisy, sw_moments *consistency);
 
 /* Power sums of x − shift up to the fourth: enough for the mean, the variance and the standard error of the sample
  * variance. With shift near the mean (e.g. its exact value) the sums stay well conditioned. */

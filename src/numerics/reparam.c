@@ -5,8 +5,29 @@
 #include <string.h>
 
 #include "stats.h"
+#include "vecmath.h"
 
 /* ---- sw_varmoments ---- */
+
+void sw_varmoments_add_array(sw_varmoments *a, const double *x, size_t n) {
+    if (n == 0) return;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) sum += x[i];
+    double nb = (double)n, mb = sum / nb, m2 = 0.0, m3 = 0.0, m4 = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] - mb, d2 = d * d;
+        m2 += d2;
+        m3 += d2 * d;
+        m4 += d2 * d2;
+    }
+    double na = a->n, nn = na + nb, delta = mb - a->mean, dn = delta / nn;
+    a->m4 += m4 + delta * dn * dn * dn * na * nb * (na * na - na * nb + nb * nb) +
+             6.0 * dn * dn * (na * na * m2 + nb * nb * a->m2) + 4.0 * dn * (na * m3 - nb * a->m3);
+    a->m3 += m3 + delta * dn * dn * na * nb * (na - nb) + 3.0 * dn * (na * m2 - nb * a->m2);
+    a->m2 += m2 + delta * dn * na * nb;
+    a->mean += dn * nb;
+    a->n = nn;
+}
 
 double sw_varmoments_var(const sw_varmoments *a) { return a->n >= 2.0 ? a->m2 / (a->n - 1.0) : 0.0; }
 
@@ -64,6 +85,9 @@ void sw_reparam_gauss_exact_values(const sw_reparam_gauss *pb, sw_reparam_gauss_
         square_exact(pb, out);
 }
 
+/* Draws per step of the estimators: their values go on the stack and into the accumulators as arrays. */
+enum { REPARAM_STEP = 256 };
+
 void sw_reparam_gauss_monte_carlo(const sw_reparam_gauss *pb, int64_t samples, sw_rng *rng, double *eps,
                                   sw_reparam_gauss_mc *out) {
     sw_varmoments acc[SW_REPARAM_N_ESTIMATORS];
@@ -71,23 +95,29 @@ void sw_reparam_gauss_monte_carlo(const sw_reparam_gauss *pb, int64_t samples, s
     sw_moments objective;
     sw_moments_reset(&objective);
     const double mu = pb->mu, s = pb->sigma, w = pb->omega;
+    double f[REPARAM_STEP], est[SW_REPARAM_N_ESTIMATORS][REPARAM_STEP];
     for (int64_t done = 0; done < samples; done += SW_REPARAM_BLOCK) {
         size_t n = (size_t)(samples - done < SW_REPARAM_BLOCK ? samples - done : SW_REPARAM_BLOCK);
         sw_rng_fill_normal(rng, eps, n);
-        for (size_t i = 0; i < n; i++) {
-            double e = eps[i], z = mu + s * e, f, df;
-            if (pb->f == SW_REPARAM_SIN) {
-                f = sin(w * z);
-                df = w * cos(w * z);
-            } else {
-                f = z * z;
-                df = 2.0 * z;
+        for (size_t i0 = 0; i0 < n; i0 += REPARAM_STEP) {
+            size_t m = n - i0 < REPARAM_STEP ? n - i0 : REPARAM_STEP;
+            const double *e = eps + i0;
+            for (size_t i = 0; i < m; i++) {
+                double z = mu + s * e[i], df;
+                if (pb->f == SW_REPARAM_SIN) {
+                    f[i] = sin(w * z);
+                    df = w * cos(w * z);
+                } else {
+                    f[i] = z * z;
+                    df = 2.0 * z;
+                }
+                est[SW_REPARAM_MU_REP][i] = df;
+                est[SW_REPARAM_MU_SF][i] = f[i] * e[i] / s;
+                est[SW_REPARAM_SIGMA_REP][i] = df * e[i];
+                est[SW_REPARAM_SIGMA_SF][i] = f[i] * (e[i] * e[i] - 1.0) / s;
             }
-            sw_moments_add(&objective, f);
-            sw_varmoments_add(&acc[SW_REPARAM_MU_REP], df);
-            sw_varmoments_add(&acc[SW_REPARAM_MU_SF], f * e / s);
-            sw_varmoments_add(&acc[SW_REPARAM_SIGMA_REP], df * e);
-            sw_varmoments_add(&acc[SW_REPARAM_SIGMA_SF], f * (e * e - 1.0) / s);
+            sw_moments_add_array(&objective, f, m);
+            for (int k = 0; k < SW_REPARAM_N_ESTIMATORS; k++) sw_varmoments_add_array(&acc[k], est[k], m);
         }
     }
     out->objective = objective.mean;
@@ -132,28 +162,36 @@ void sw_categorical_exact_values(size_t k, const double *logits, const double *v
     out->objective = objective;
 }
 
-/* Workspace layout: two noise blocks (k × SW_GUMBEL_BLOCK), the relaxed sample ỹ (k), p (k), and the running
- * accumulators. Carved in this order by gumbel_carve. */
+/* Workspace layout: a noise block (k × SW_GUMBEL_BLOCK, reused for the block's relaxed samples ỹ), p (k), the
+ * counts, the per-sample values of one block (the Gumbel-max category, f_y, one estimator at a time) and the running
+ * accumulators. Carved in this order by gumbel_carve. A block's estimators go into the accumulators as arrays
+ * (sw_moments_add_array, sw_varmoments_add_array): no division per sample and category. */
 typedef struct gumbel_work {
-    double *noise, *ytilde, *p;
+    double *noise, *p;
     double *max_count, *argmax_count;
+    double *fy, *value, *rowsum;
+    size_t *category;
     sw_moments *gs_mean;
     sw_varmoments *grad_gs, *reinforce, *baseline;
 } gumbel_work;
 
 size_t sw_gumbel_workspace_bytes(size_t k) {
-    return sizeof(double) * (k * SW_GUMBEL_BLOCK + 4 * k) + sizeof(sw_moments) * k + sizeof(sw_varmoments) * 3 * k;
+    return sizeof(double) * (k * SW_GUMBEL_BLOCK + 3 * k + 3 * SW_GUMBEL_BLOCK) + sizeof(size_t) * SW_GUMBEL_BLOCK +
+           sizeof(sw_moments) * k + sizeof(sw_varmoments) * 3 * k;
 }
 
 static gumbel_work gumbel_carve(size_t k, void *work) {
     gumbel_work w;
     double *d = work;
     w.noise = d, d += k * SW_GUMBEL_BLOCK;
-    w.ytilde = d, d += k;
     w.p = d, d += k;
     w.max_count = d, d += k;
     w.argmax_count = d, d += k;
-    w.gs_mean = (sw_moments *)(void *)d;
+    w.fy = d, d += SW_GUMBEL_BLOCK;
+    w.value = d, d += SW_GUMBEL_BLOCK;
+    w.rowsum = d, d += SW_GUMBEL_BLOCK;
+    w.category = (size_t *)(void *)d;
+    w.gs_mean = (sw_moments *)(void *)(w.category + SW_GUMBEL_BLOCK);
     w.grad_gs = (sw_varmoments *)(void *)(w.gs_mean + k);
     w.reinforce = w.grad_gs + k;
     w.baseline = w.reinforce + k;
@@ -167,36 +205,62 @@ static size_t argmax(size_t k, const double *x) {
     return best;
 }
 
-/* One Gumbel-max draw y = argmax(o + G): counts, the objective f_y, and both REINFORCE estimators. */
-static void gumbel_max_sample(size_t k, const double *logits, const double *values, double baseline,
-                              const double *gumbel, gumbel_work *w, sw_moments *objective) {
-    size_t y = 0;
-    for (size_t i = 1; i < k; i++)
-        if (logits[i] + gumbel[i] > logits[y] + gumbel[y]) y = i;
-    w->max_count[y] += 1.0;
-    sw_moments_add(objective, values[y]);
+/* n Gumbel-max draws y = argmax(o + G) (noise: n × k): counts, the objective f_y, and both REINFORCE estimators
+ * f_y (e_y − p)_j and (f_y − b)(e_y − p)_j, category by category. */
+static void gumbel_max_block(size_t k, size_t n, const double *logits, const double *values, double baseline,
+                             gumbel_work *w, sw_moments *objective) {
+    for (size_t s = 0; s < n; s++) {
+        const double *g = w->noise + s * k;
+        size_t y = 0;
+        for (size_t i = 1; i < k; i++)
+            if (logits[i] + g[i] > logits[y] + g[y]) y = i;
+        w->category[s] = y;
+        w->max_count[y] += 1.0;
+        w->fy[s] = values[y];
+    }
+    sw_moments_add_array(objective, w->fy, n);
     for (size_t j = 0; j < k; j++) {
-        double score = (y == j ? 1.0 : 0.0) - w->p[j]; /* ∂ log p_y / ∂o_j */
-        sw_varmoments_add(&w->reinforce[j], values[y] * score);
-        sw_varmoments_add(&w->baseline[j], (values[y] - baseline) * score);
+        for (size_t s = 0; s < n; s++) w->value[s] = w->fy[s] * ((w->category[s] == j ? 1.0 : 0.0) - w->p[j]);
+        sw_varmoments_add_array(&w->reinforce[j], w->value, n);
+        for (size_t s = 0; s < n; s++)
+            w->value[s] = (w->fy[s] - baseline) * ((w->category[s] == j ? 1.0 : 0.0) - w->p[j]); /* ∂ log p_y/∂o_j */
+        sw_varmoments_add_array(&w->baseline[j], w->value, n);
     }
 }
 
-/* One Gumbel-softmax draw ỹ = softmax((o + G)/τ) and its pathwise gradient ∂(f·ỹ)/∂o_j = ỹ_j (f_j − f·ỹ)/τ. */
-static void gumbel_softmax_sample(size_t k, const double *logits, const double *values, double tau,
-                                  const double *gumbel, gumbel_work *w, sw_moments *top, sw_moments *relaxed) {
-    double *yt = w->ytilde;
-    for (size_t i = 0; i < k; i++) yt[i] = (logits[i] + gumbel[i]) / tau;
-    sw_softmax(k, yt, yt);
-    double fy = 0.0;
-    for (size_t i = 0; i < k; i++) fy += values[i] * yt[i];
-    size_t best = argmax(k, yt);
-    w->argmax_count[best] += 1.0;
-    sw_moments_add(top, yt[best]);
-    sw_moments_add(relaxed, fy);
+/* n Gumbel-softmax draws ỹ = softmax((o + G)/τ), formed in place of the noise with one vectorised exp for the whole
+ * block, and their pathwise gradient ∂(f·ỹ)/∂o_j = ỹ_j (f_j − f·ỹ)/τ. */
+static void gumbel_softmax_block(size_t k, size_t n, const double *logits, const double *values, double tau,
+                                 gumbel_work *w, sw_moments *top, sw_moments *relaxed) {
+    double *yt = w->noise;
+    for (size_t s = 0; s < n; s++) {
+        double *row = yt + s * k, high = -INFINITY;
+        for (size_t i = 0; i < k; i++) {
+            row[i] = (logits[i] + row[i]) / tau;
+            high = row[i] > high ? row[i] : high;
+        }
+        for (size_t i = 0; i < k; i++) row[i] -= high;
+    }
+    sw_vexp(yt, yt, n * k);
+    for (size_t s = 0; s < n; s++) {
+        double *row = yt + s * k, sum = 0.0, fy = 0.0;
+        for (size_t i = 0; i < k; i++) sum += row[i];
+        for (size_t i = 0; i < k; i++) {
+            row[i] /= sum;
+            fy += values[i] * row[i];
+        }
+        size_t best = argmax(k, row);
+        w->argmax_count[best] += 1.0;
+        w->rowsum[s] = row[best]; /* max ỹ */
+        w->fy[s] = fy;
+    }
+    sw_moments_add_array(top, w->rowsum, n);
+    sw_moments_add_array(relaxed, w->fy, n);
     for (size_t j = 0; j < k; j++) {
-        sw_moments_add(&w->gs_mean[j], yt[j]);
-        sw_varmoments_add(&w->grad_gs[j], yt[j] * (values[j] - fy) / tau);
+        for (size_t s = 0; s < n; s++) w->value[s] = yt[s * k + j];
+        sw_moments_add_array(&w->gs_mean[j], w->value, n);
+        for (size_t s = 0; s < n; s++) w->value[s] = yt[s * k + j] * (values[j] - w->fy[s]) / tau;
+        sw_varmoments_add_array(&w->grad_gs[j], w->value, n);
     }
 }
 
@@ -246,10 +310,9 @@ void sw_gumbel_monte_carlo(size_t k, const double *logits, const double *values,
     for (int64_t done = 0; done < samples; done += SW_GUMBEL_BLOCK) {
         size_t n = (size_t)(samples - done < SW_GUMBEL_BLOCK ? samples - done : SW_GUMBEL_BLOCK);
         sw_rng_fill_gumbel(max_rng, w.noise, n * k);
-        for (size_t s = 0; s < n; s++) gumbel_max_sample(k, logits, values, baseline, w.noise + s * k, &w, &objective);
+        gumbel_max_block(k, n, logits, values, baseline, &w, &objective);
         sw_rng_fill_gumbel(gs_rng, w.noise, n * k);
-        for (size_t s = 0; s < n; s++)
-            gumbel_softmax_sample(k, logits, values, tau, w.noise + s * k, &w, &top, &relaxed);
+        gumbel_softmax_block(k, n, logits, values, tau, &w, &top, &relaxed);
     }
     gumbel_finish(k, (double)samples, &w, out);
     out->gs_max_mean = top.mean;

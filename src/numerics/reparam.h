@@ -39,6 +39,10 @@ static inline void sw_varmoments_add(sw_varmoments *a, double x) {
     a->m2 += t1;
 }
 
+/* Adds the n values x[0..n) at once: their mean and central sums, merged in by Pébay's formulas (2008), which
+ * costs no division per value. */
+void sw_varmoments_add_array(sw_varmoments *a, const double *x, size_t n);
+
 /* Sample variance (divisor n - 1); 0 for n < 2 so that outputs stay finite. */
 double sw_varmoments_var(const sw_varmoments *a);
 /* Standard error of the mean, sqrt(var / n); 0 for n < 2. */

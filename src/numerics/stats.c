@@ -4,7 +4,15 @@
 #include <math.h>
 
 void sw_moments_add_array(sw_moments *m, const double *x, size_t n) {
-    for (size_t i = 0; i < n; i++) sw_moments_add(m, x[i]);
+    /* Two passes over the array (mean, then squared deviations from it), then Chan's merge: as accurate as
+     * Welford's update and without its division per observation. */
+    if (n == 0) return;
+    double sum = 0.0, m2 = 0.0;
+    for (size_t i = 0; i < n; i++) sum += x[i];
+    double mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++) m2 += (x[i] - mean) * (x[i] - mean);
+    sw_moments chunk = {.n = (double)n, .mean = mean, .m2 = m2};
+    sw_moments_merge(m, &chunk);
 }
 
 void sw_moments_merge(sw_moments *a, const sw_moments *b) {

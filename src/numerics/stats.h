@@ -23,7 +23,7 @@ static inline void sw_moments_add(sw_moments *m, double x) {
     m->m2 += d * (x - m->mean);
 }
 
-/* Adds n observations. */
+/* Adds n observations (the array's mean and sum of squared deviations, merged in). */
 void sw_moments_add_array(sw_moments *m, const double *x, size_t n);
 /* Merges b into a (Chan et al.'s pairwise update). */
 void sw_moments_merge(sw_moments *a, const sw_moments *b);

@@ -7,6 +7,7 @@
 #include <lapacke.h>
 
 #include "noise.h"
+#include "vecmath.h"
 
 void sw_vat_hessian(size_t k, size_t d, const double *A, const double *p, double *H, double *scratch) {
     /* H = GᵀG with G's rows √p_i (a_i − ā), ā = Aᵀp: the same matrix as Aᵀ(diag p − ppᵀ)A, formed as a Gram matrix
@@ -98,4 +99,77 @@ double sw_vat_random_start_cos(size_t d, const double *lambda, size_t top, long 
         sum += exp(log_f);
     }
     return sum * h * M_SQRT2 / M_PI;
+}
+
+/* ---- many vectors at once ----
+ * The random starts and random directions are rows of a matrix: every product with A or H is one dgemm for all of
+ * them (level 3) instead of one dgemv per vector, and the softmax parts run over whole blocks with vectorised
+ * exponentials. Each row gets exactly the arithmetic of the one-vector functions above, up to rounding. */
+
+size_t sw_vat_rows_work_size(size_t k, size_t d, size_t rows) {
+    return 2 * k * rows + d * rows + rows + sw_softmax_kl_columns_work(k, rows);
+}
+
+/* Each row of v (rows × d) divided by its norm, into u; false if a norm is 0 or not finite. */
+static bool normalize_rows_into(size_t d, size_t rows, const double *v, double *u) {
+    bool ok = true;
+    for (size_t r = 0; r < rows; r++) {
+        const double *row = v + r * d;
+        double norm = cblas_dnrm2((int)d, row, 1);
+        ok = ok && norm > 0.0 && isfinite(norm);
+        for (size_t j = 0; j < d; j++) u[r * d + j] = row[j] / norm;
+    }
+    return ok;
+}
+
+bool sw_vat_power_fd_rows(size_t k, size_t d, const double *A, const double *p, double xi, long iterations,
+                          double *u, size_t rows, double *work) {
+    double *delta = work, *e = delta + k * rows, *hu = e + k * rows, *log_s = hu + d * rows;
+    for (long it = 0; it < iterations; it++) {
+        /* delta (k × rows) = ξ A uᵀ; then per column log S, S = Σ p_i e^{δ_i} = 1 + Σ p_i expm1(δ_i) */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)rows, (int)d, xi, A, (int)d, u, (int)d,
+                    0.0, delta, (int)rows);
+        sw_vexpm1(delta, e, k * rows);
+        for (size_t r = 0; r < rows; r++) log_s[r] = 0.0;
+        for (size_t i = 0; i < k; i++)
+            for (size_t r = 0; r < rows; r++) log_s[r] += p[i] * e[i * rows + r];
+        sw_vlog1p(log_s, log_s, rows);
+        for (size_t r = 0; r < rows; r++) {
+            double top = delta[r];
+            for (size_t i = 1; i < k; i++) top = fmax(top, delta[i * rows + r]);
+            if (top >= 30.0) { /* huge steps (ξ ≫ 1): guard exp against overflow, as sw_vat_fd_hvp does */
+                double sum = 0.0;
+                for (size_t i = 0; i < k; i++) sum += p[i] * exp(delta[i * rows + r] - top);
+                log_s[r] = top + log(sum);
+            }
+        }
+        /* q_i − p_i = p_i expm1(δ_i − log S), then Hu ≈ Aᵀ(q − p)/ξ for every row: hu (rows × d) = (q − p)ᵀ A / ξ */
+        for (size_t i = 0; i < k; i++)
+            for (size_t r = 0; r < rows; r++) e[i * rows + r] = delta[i * rows + r] - log_s[r];
+        sw_vexpm1(e, e, k * rows);
+        for (size_t i = 0; i < k; i++)
+            for (size_t r = 0; r < rows; r++) e[i * rows + r] *= p[i];
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)d, (int)k, 1.0 / xi, e, (int)rows, A,
+                    (int)d, 0.0, hu, (int)d);
+        if (!normalize_rows_into(d, rows, hu, u)) return false;
+    }
+    return true;
+}
+
+bool sw_vat_power_exact_rows(size_t d, const double *H, long iterations, double *u, size_t rows, double *work) {
+    for (long it = 0; it < iterations; it++) {
+        /* (H u_r)ᵀ for all rows: u H, H symmetric */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d, (int)d, 1.0, u, (int)d, H, (int)d,
+                    0.0, work, (int)d);
+        if (!normalize_rows_into(d, rows, work, u)) return false;
+    }
+    return true;
+}
+
+void sw_vat_kl_rows(size_t k, size_t d, const double *A, const double *p, const double *dir, size_t rows, double eps,
+                    double *kl, double *work) {
+    double *delta = work, *kl_work = delta + k * rows;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)rows, (int)d, eps, A, (int)d, dir, (int)d, 0.0,
+                delta, (int)rows);
+    sw_softmax_kl_columns(k, p, delta, rows, kl, kl_work);
 }

@@ -43,6 +43,20 @@ bool sw_vat_power_exact(size_t d, const double *H, long iterations, double *u, d
 double sw_vat_kl(size_t k, size_t d, const double *A, const double *p, const double *dir, double eps,
                  double *scratch);
 
+/* ---- many vectors at once: the rows of u (rows × d, row-major), each one as the functions above would treat it ---- */
+
+/* Doubles of work the three functions below need for `rows` rows. */
+size_t sw_vat_rows_work_size(size_t k, size_t d, size_t rows);
+/* sw_vat_power_fd for every row of u, the products with A as two dgemm per step. Returns false if some row's
+ * product vanishes (u is then partly updated). */
+bool sw_vat_power_fd_rows(size_t k, size_t d, const double *A, const double *p, double xi, long iterations,
+                          double *u, size_t rows, double *work);
+/* sw_vat_power_exact for every row of u, one dgemm per step. */
+bool sw_vat_power_exact_rows(size_t d, const double *H, long iterations, double *u, size_t rows, double *work);
+/* kl[r] = sw_vat_kl for direction row r of dir. */
+void sw_vat_kl_rows(size_t k, size_t d, const double *A, const double *p, const double *dir, size_t rows, double eps,
+                    double *kl, double *work);
+
 /* E|cos(u_r, v₁)| when u₀ = g/‖g‖, g ~ N(0, I_d), after r exact power steps with a symmetric matrix of eigenvalues
  * lambda[0..d) whose top eigenvalue (largest |λ|, eigenvector v₁) is lambda[top]. In the eigenbasis
  * |cos| = |g₁| / sqrt(Σ γ_i g_i²), γ_i = (λ_i/λ_top)^{2r}; writing Q^{-1/2} as a Laplace integral turns the

@@ -1,4 +1,5 @@
-/* test_rng.c: Random123 known-answer vectors, stream independence, and distribution checks of each transform. */
+/* test_rng.c: Random123 known-answer vectors, stream independence, distribution checks of each transform, and the
+ * accuracy of the vectorised elementary functions (numerics/vecmath) the transforms and kernels rely on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,10 +7,12 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mpisweep/rng.h"
+#include "vecmath.h"
 
 /* Random123's kat_vectors for philox4x64 with 10 rounds. */
 static void test_philox_known_answers(void **state) {
@@ -63,6 +66,36 @@ static void test_bulk_equals_random123(void **state) {
         for (int i = 0; i < WORDS; i++) assert_int_equal(sw_rng_u64(&a), bulk[i]);
         assert_int_equal(sw_rng_u64(&a), sw_rng_u64(&b)); /* both streams continue at the same place */
     }
+}
+
+/* The bulk fill's engine is chosen for the CPU (scalar, AVX2, AVX-512). Test hook in rng.c, not in rng.h. */
+bool sw_rng_select_engine(const char *name);
+
+/* Every engine this CPU can run gives exactly Random123's words, for every length and across the counter wrap. */
+static void test_every_engine_equals_random123(void **state) {
+    (void)state;
+    static const char *const engines[] = {"scalar", "avx2", "avx512"};
+    static const size_t lengths[] = {1, 3, 4, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000};
+    enum { WORDS = 1000 };
+    static uint64_t bulk[WORDS], ref[WORDS];
+    int ran = 0;
+    for (size_t e = 0; e < sizeof engines / sizeof engines[0]; e++) {
+        if (!sw_rng_select_engine(engines[e])) continue; /* not supported here */
+        ran++;
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
+            for (int wrap = 0; wrap < 2; wrap++) {
+                sw_rng a, b;
+                sw_rng_init(&a, &key, 9);
+                sw_rng_init(&b, &key, 9);
+                if (wrap) a.ctr[0] = b.ctr[0] = ~0ULL - 37;
+                for (size_t i = 0; i < lengths[l]; i++) ref[i] = sw_rng_u64(&a);
+                sw_rng_fill_u64(&b, bulk, lengths[l]);
+                for (size_t i = 0; i < lengths[l]; i++) assert_int_equal(bulk[i], ref[i]);
+                assert_int_equal(sw_rng_u64(&a), sw_rng_u64(&b));
+            }
+    }
+    assert_true(sw_rng_select_engine("best"));
+    assert_true(ran >= 1);
 }
 
 static void test_streams_differ(void **state) {
@@ -151,6 +184,57 @@ static void test_gumbel(void **state) {
     free(x);
 }
 
+/* Uniforms are the stream's words w, each mapped to ((w >> 11) + 1/2) 2^-53 exactly (the bulk conversion uses
+ * integer tricks; they must not change a bit). */
+static void test_uniform_is_exact_map_of_words(void **state) {
+    (void)state;
+    enum { M = 4099 };
+    static uint64_t w[M];
+    static double u[M];
+    sw_rng a, b;
+    sw_rng_init(&a, &key, 17);
+    sw_rng_init(&b, &key, 17);
+    sw_rng_fill_u64(&a, w, M);
+    sw_rng_fill_uniform(&b, u, M);
+    for (size_t i = 0; i < M; i++) assert_true(u[i] == ((double)(w[i] >> 11) + 0.5) * 0x1.0p-53);
+}
+
+/* The exponential ziggurat: the empirical CDF 1 - e^{-t} at points across the body, the layer edges and the tail
+ * (which starts at 7.697), within 4 SE of a proportion. */
+static void test_exponential_cdf(void **state) {
+    (void)state;
+    double *x = draws(sw_rng_fill_exponential, 18);
+    static const double points[] = {0.01, 0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 7.6, 7.8, 9.0, 11.0};
+    for (size_t i = 0; i < N; i++) assert_true(x[i] > 0.0 && isfinite(x[i]));
+    for (size_t j = 0; j < sizeof points / sizeof points[0]; j++) {
+        size_t below = 0;
+        for (size_t i = 0; i < N; i++) below += x[i] <= points[j];
+        double p = -expm1(-points[j]), f = (double)below / N;
+        assert_true(fabs(f - p) <= 4 * sqrt(p * (1 - p) / N) + 1.0 / N);
+    }
+    free(x);
+}
+
+/* Gumbels are -log of the same stream's exponentials, with a vectorised logarithm good to a few ulps over the
+ * whole range the exponentials cover (1e-17 ... 40), and their CDF is exp(-e^{-t}). */
+static void test_gumbel_is_minus_log_exponential(void **state) {
+    (void)state;
+    double *e = draws(sw_rng_fill_exponential, 19), *g = draws(sw_rng_fill_gumbel, 19);
+    for (size_t i = 0; i < N; i++) {
+        double want = -log(e[i]);
+        assert_true(fabs(g[i] - want) <= 4.0 * 0x1.0p-52 * fmax(fabs(want), 1e-300));
+    }
+    static const double points[] = {-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0};
+    for (size_t j = 0; j < sizeof points / sizeof points[0]; j++) {
+        size_t below = 0;
+        for (size_t i = 0; i < N; i++) below += g[i] <= points[j];
+        double p = exp(-exp(-points[j])), f = (double)below / N;
+        assert_true(fabs(f - p) <= 4 * sqrt(p * (1 - p) / N) + 1.0 / N);
+    }
+    free(e);
+    free(g);
+}
+
 static void test_rademacher(void **state) {
     (void)state;
     double *x = draws(sw_rng_fill_rademacher, 14);
@@ -175,6 +259,58 @@ static void test_below_and_permutation(void **state) {
     for (int i = 0; i < 50; i++) assert_int_equal(seen[i], 1);
 }
 
+/* ---- vecmath: the vectorised exp, expm1, tanh, log, log1p and acos that the transforms and kernels use ---- */
+
+/* Distance of y from the C library's value r in units in the last place of r (0 when both are NaN or equal). */
+static double ulps_from(double y, double r) {
+    if (y == r || (isnan(y) && isnan(r))) return 0.0;
+    if (!isfinite(y) || !isfinite(r)) return HUGE_VAL;
+    double ulp = nextafter(fabs(r), INFINITY) - fabs(r);
+    return fabs(y - r) / (ulp > 0.0 ? ulp : 0x1p-1074);
+}
+
+/* Every function within 4 ulps of glibc over random arguments spanning its range (including underflow to
+ * subnormals and overflow), in place and out of place, and equal to it on the special values. */
+static void test_vecmath_against_libm(void **state) {
+    (void)state;
+    enum { M = 100000 };
+    static double x[M], y[M], z[M];
+    static const struct {
+        void (*vec)(const double *, double *, size_t);
+        double (*ref)(double);
+        double lo, hi;
+    } cases[] = {
+        {sw_vexp, exp, -750.0, 712.0},    {sw_vexp, exp, -1.0, 1.0},       {sw_vexpm1, expm1, -70.0, 712.0},
+        {sw_vexpm1, expm1, -1e-3, 1e-3}, {sw_vtanh, tanh, -25.0, 25.0},   {sw_vtanh, tanh, -1e-5, 1e-5},
+        {sw_vlog, log, 0.0, 1e3},         {sw_vlog, log, 0.9, 1.1},        {sw_vlog1p, log1p, -0.999, 100.0},
+        {sw_vlog1p, log1p, -1e-6, 1e-6},  {sw_vacos, acos, -1.0, 1.0},     {sw_vacos, acos, 0.999999, 1.0},
+    };
+    sw_rng r;
+    sw_rng_init(&r, &key, 20);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sw_rng_fill_uniform(&r, x, M);
+        for (size_t i = 0; i < M; i++) x[i] = cases[c].lo + (cases[c].hi - cases[c].lo) * x[i];
+        cases[c].vec(x, y, M);
+        memcpy(z, x, sizeof z);
+        cases[c].vec(z, z, M);
+        for (size_t i = 0; i < M; i++) {
+            assert_true(ulps_from(y[i], cases[c].ref(x[i])) <= 4.0);
+            assert_true(y[i] == z[i] || (isnan(y[i]) && isnan(z[i])));
+        }
+    }
+    for (size_t i = 0; i < M; i++) x[i] = ldexp(1.0 + (double)i / M, -1030 - (int)(i % 40)); /* subnormal logs */
+    sw_vlog(x, y, M);
+    for (size_t i = 0; i < M; i++) assert_true(ulps_from(y[i], log(x[i])) <= 4.0);
+    static const double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 1e-310, -1e-310, 5e-324,
+                                     709.78, 709.79, 710.0, -745.0, -746.0, 1e-300, -1.0, 1.0};
+    enum { S = sizeof special / sizeof special[0] };
+    double out[S];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c += 2) {
+        cases[c].vec(special, out, S);
+        for (size_t i = 0; i < S; i++) assert_true(ulps_from(out[i], cases[c].ref(special[i])) <= 2.0);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_philox_known_answers), cmocka_unit_test(test_stream_is_pure_function),
@@ -182,7 +318,9 @@ int main(void) {
         cmocka_unit_test(test_uniform),              cmocka_unit_test(test_normal),
         cmocka_unit_test(test_normal_cdf),           cmocka_unit_test(test_exponential),
         cmocka_unit_test(test_gumbel),               cmocka_unit_test(test_rademacher),
-        cmocka_unit_test(test_below_and_permutation),
+        cmocka_unit_test(test_below_and_permutation), cmocka_unit_test(test_every_engine_equals_random123),
+        cmocka_unit_test(test_uniform_is_exact_map_of_words), cmocka_unit_test(test_exponential_cdf),
+        cmocka_unit_test(test_gumbel_is_minus_log_exponential), cmocka_unit_test(test_vecmath_against_libm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
