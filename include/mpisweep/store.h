@@ -89,7 +89,7 @@ sw_status sw_store_close(sw_store **st, const char *summary);
 /* ---- reading a finished or running file (no MPI needed; `mpisweep status`) ---- */
 
 typedef struct sw_sweep_summary {
-    char name[128];
+    char name[129];           /* a sweep name has up to 128 characters */
     char experiment[64];
     uint64_t n_tasks;
     uint64_t count[8];        /* tasks per outcome code (experiment.h's table) */

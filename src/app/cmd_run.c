@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <hdf5.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +13,27 @@
 #include "app.h"
 #include "mpisweep/version.h"
 
-/* The job's end time inside Slurm: SLURM_JOB_END_TIME where Slurm sets it, else squeue's end time (%e). */
+/* The job's end time inside Slurm: SLURM_JOB_END_TIME where Slurm sets it (not 22.05), else squeue's end time
+ * (%e). squeue prints times as SLURM_TIME_FORMAT says, which a user may have set to anything ("relative" gives
+ * "Tomorr 03:42"), so it is asked for UNIX seconds; that also avoids the local-time round trip. The ISO form is
+ * kept as a fallback. No end time ("UNLIMITED", no squeue, not a job id) means no deadline. */
 static double slurm_end_time(void) {
     const char *job = getenv("SLURM_JOB_ID"), *end = getenv("SLURM_JOB_END_TIME");
-    if (!job) return 0;
+    if (!job || strspn(job, "0123456789_") != strlen(job)) return 0;
     if (end && atof(end) > 0) return atof(end);
-    char cmd[128], line[64] = "";
-    snprintf(cmd, sizeof cmd, "squeue -h -j %s -o %%e 2>/dev/null", job);
+    char cmd[160], line[64] = "";
+    snprintf(cmd, sizeof cmd, "SLURM_TIME_FORMAT=%%s squeue -h -j %s -o %%e 2>/dev/null", job);
     FILE *p = popen(cmd, "r");
     if (!p) return 0;
     char *got = fgets(line, sizeof line, p);
     pclose(p);
+    if (!got) return 0;
+    char *rest = NULL;
+    double seconds = strtod(line, &rest);
+    if (rest != line && (*rest == '\n' || *rest == '\0') && seconds > 0) return seconds;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    if (!got || !strptime(line, "%Y-%m-%dT%H:%M:%S", &tm)) return 0; /* "UNLIMITED" or no squeue */
+    if (!strptime(line, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
     tm.tm_isdst = -1;
     return (double)mktime(&tm);
 }
@@ -127,6 +135,9 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli_in) {
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     sw_sched_install_signal_handlers();
+    /* Past the file-size limit (ulimit -f) a write fails with EFBIG, reported like any I/O error, instead of
+     * SIGXFSZ killing the rank in the middle of it. */
+    signal(SIGXFSZ, SIG_IGN);
     sw_cli cli = *cli_in;
     if (provided < MPI_THREAD_FUNNELED) {
         if (rank == 0) fprintf(stderr, "mpisweep: error: the MPI library does not provide MPI_THREAD_FUNNELED\n");

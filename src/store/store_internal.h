@@ -29,6 +29,9 @@ struct sw_store {
     const sw_spec *spec;
     sweep_handles *sweeps;
     int lock_fd;          /* rank 0: holds the run lock; -1 elsewhere */
+    int old_fd;           /* rank 0: the lock on a file being replaced (until the new one takes its name); -1 */
+    char *path;           /* the result file */
+    char *creating;       /* rank 0: the name a new file is built under until it is complete; NULL otherwise */
     char *run_line;       /* this run's history line so far */
     bool no_fill;         /* do not pre-fill new outputs with NaN */
 };

@@ -108,6 +108,11 @@ static herr_t visit_group(hid_t root, const char *name, const H5L_info_t *info, 
     memset(&c->items[c->n], 0, sizeof c->items[c->n]);
     c->status = summarise_group(g, name, &c->items[c->n]);
     c->n++;
+    if (c->status == SW_ERR_HDF5) { /* say which sweep, and that the file (not the disk) is the problem */
+        char why[768];
+        snprintf(why, sizeof why, "%s", sw_error_message());
+        c->status = SW_FAIL(SW_ERR_NOT_RESULT, "sweep '%s' is damaged and cannot be read: %s", name, why);
+    }
     H5Gclose(g);
     return c->status == SW_OK ? 0 : -1;
 }

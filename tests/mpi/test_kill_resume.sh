@@ -5,7 +5,7 @@ spec=$SW_TESTS/../data/runner/kill.yaml
 outs="x_out k_out u u_mean task_status"
 expect_exit 0 "uninterrupted reference run" mpirun_sweep 2 run "$spec" -o ref.h5 --progress none
 for ranks in 1 2 4; do
-  f=killed$ranks.h5
+  f=$SW_WORK/killed$ranks.h5 # absolute, so that pkill matches this suite's run only
   spawn "$ranks" run.log run "$spec" -o "$f" --progress none
   wait_for_done "$f" 1
   sleep "0.$((RANDOM % 9 + 1))"

@@ -57,7 +57,8 @@ expect_log "0 done, 4 pending"
 # Two signals within a moment are one request (scancel of an mpirun job delivers TERM twice): running tasks finish.
 f=twice.h5
 spawn 2 run.log run "$SW_TESTS/../data/runner/medium.yaml" -o "$f" --progress none
-sleep 1
+for _ in $(seq 300); do [ -e "$f" ] && break; sleep 0.1; done  # the file gets its name once the tasks can start
+sleep 0.7
 pkill -TERM -f "^$MPISWEEP run $SW_TESTS/../data/runner/medium.yaml -o $f"
 sleep 0.1
 pkill -TERM -f "^$MPISWEEP run $SW_TESTS/../data/runner/medium.yaml -o $f"
