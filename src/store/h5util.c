@@ -107,3 +107,12 @@ sw_status sw_h5_attr_read_string(hid_t obj, const char *name, char **out) {
     SW_CHECK_ALLOC(*out, "an attribute value");
     return SW_OK;
 }
+
+hid_t sw_h5_open_readonly(const char *path) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return fapl;
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    return f;
+}

@@ -30,6 +30,10 @@ sw_status sw_h5_attr_i8s(hid_t obj, const char *name, const int8_t *values, size
 /* Reads a string attribute into a malloc'd string (*out, caller frees). Errors: SW_ERR_HDF5, SW_ERR_NOMEM. */
 sw_status sw_h5_attr_read_string(hid_t obj, const char *name, char **out);
 
+/* Opens a file read-only with the POSIX driver and without HDF5's flock: readers must not be refused (or refuse a
+ * writer) because of another process's lock; the run lock is separate (see store.c). Returns a file id or < 0. */
+hid_t sw_h5_open_readonly(const char *path);
+
 /* A variable-length UTF-8 string type (caller closes). */
 hid_t sw_h5_vlstring_type(void);
 

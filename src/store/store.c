@@ -114,7 +114,7 @@ static sw_status check_layout(const char *path, hid_t g, const sw_sweep *sw) {
 static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present) {
     htri_t is_h5 = H5Fis_hdf5(path);
     SW_CHECK(is_h5 > 0, SW_ERR_NOT_RESULT, "%s is not an HDF5 file, so it cannot be resumed", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = sw_h5_open_readonly(path);
     SW_CHECK(f >= 0, SW_ERR_NOT_RESULT, "%s cannot be opened as HDF5 (truncated or damaged?)", path);
     sw_status s = SW_OK;
     if (H5Aexists(f, "mpisweep_version") <= 0)

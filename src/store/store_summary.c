@@ -125,7 +125,7 @@ sw_status sw_store_summarise(const char *path, sw_sweep_summary **out, size_t *n
     if (!probe) return SW_FAIL(SW_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     fclose(probe);
     SW_CHECK(H5Fis_hdf5(path) > 0, SW_ERR_NOT_RESULT, "%s is not an HDF5 file", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = sw_h5_open_readonly(path);
     SW_CHECK(f >= 0, SW_ERR_NOT_RESULT, "%s cannot be opened as HDF5 (truncated or damaged?)", path);
     collect c = {.status = SW_OK};
     sw_status s = SW_OK;
