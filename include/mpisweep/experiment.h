@@ -146,6 +146,15 @@ char *sw_value_format(const sw_param *p, const sw_value *v, char *buf, size_t si
 sw_outcome sw_task_fail(const sw_task *t, sw_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Carving the workspace: workspace_bytes() sums sw_work_bytes() of every array, and run() takes them in the same
+ * order with sw_work_take(), so every array starts 64-byte aligned. */
+static inline size_t sw_work_bytes(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
+static inline void *sw_work_take(char **cursor, size_t bytes) {
+    void *p = *cursor;
+    *cursor += sw_work_bytes(bytes);
+    return p;
+}
+
 /* Convenience for experiment files: number of elements of a static array. */
 #define SW_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -101,8 +101,6 @@ static shape shape_of(const sw_value *p) {
 }
 
 /* Rounds a byte count up to the 64-byte alignment of every workspace piece. */
-static size_t aligned(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
-
 static size_t workspace_bytes(const sw_value *p) {
     shape s = shape_of(p);
     size_t doubles[] = {
@@ -116,8 +114,8 @@ static size_t workspace_bytes(const sw_value *p) {
         s.n,                 /* singular values */
         s.lwork,             /* dgesdd work */
     };
-    size_t bytes = aligned(8 * s.n * sizeof(int)); /* dgesdd iwork */
-    for (size_t i = 0; i < SW_COUNT(doubles); i++) bytes += aligned(doubles[i] * sizeof(double));
+    size_t bytes = sw_work_bytes(8 * s.n * sizeof(int)); /* dgesdd iwork */
+    for (size_t i = 0; i < SW_COUNT(doubles); i++) bytes += sw_work_bytes(doubles[i] * sizeof(double));
     return bytes;
 }
 
@@ -138,25 +136,19 @@ typedef struct buffers {
     int *iwork;
 } buffers;
 
-static void *take(char **cursor, size_t bytes) {
-    void *p = *cursor;
-    *cursor += aligned(bytes);
-    return p;
-}
-
 static buffers carve(void *work, const shape *s) {
     char *c = work;
     buffers b;
-    b.iwork = take(&c, 8 * s->n * sizeof(int));
-    b.x = take(&c, s->n * s->d * sizeof(double));
-    b.w = take(&c, s->d * 2 * s->k * sizeof(double));
-    b.qk = take(&c, s->n * 2 * s->k * sizeof(double));
-    b.attn = take(&c, s->n * s->n * sizeof(double));
-    b.scratch = take(&c, s->n * s->n * sizeof(double));
-    b.talking = take(&c, s->n * 2 * s->h * s->k * sizeof(double));
-    b.lambda = take(&c, s->h * sizeof(double));
-    b.s = take(&c, s->n * sizeof(double));
-    b.work = take(&c, s->lwork * sizeof(double));
+    b.iwork = sw_work_take(&c, 8 * s->n * sizeof(int));
+    b.x = sw_work_take(&c, s->n * s->d * sizeof(double));
+    b.w = sw_work_take(&c, s->d * 2 * s->k * sizeof(double));
+    b.qk = sw_work_take(&c, s->n * 2 * s->k * sizeof(double));
+    b.attn = sw_work_take(&c, s->n * s->n * sizeof(double));
+    b.scratch = sw_work_take(&c, s->n * s->n * sizeof(double));
+    b.talking = sw_work_take(&c, s->n * 2 * s->h * s->k * sizeof(double));
+    b.lambda = sw_work_take(&c, s->h * sizeof(double));
+    b.s = sw_work_take(&c, s->n * sizeof(double));
+    b.work = sw_work_take(&c, s->lwork * sizeof(double));
     return b;
 }
 

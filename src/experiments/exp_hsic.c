@@ -137,16 +137,14 @@ static config config_of(const sw_value *p) {
     };
 }
 
-static size_t aligned(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
-
 static size_t workspace_bytes(const sw_value *p) {
     config c = config_of(p);
     size_t n = c.n;
-    size_t bytes = 2 * aligned(n * sizeof(double))         /* x, y */
-                   + 2 * aligned(n * n * sizeof(double))   /* K, L */
-                   + aligned(2 * n * sizeof(double))       /* row sums */
-                   + aligned(n * sizeof(size_t));          /* a permutation */
-    if (c.median) bytes += aligned(n * (n - 1) / 2 * sizeof(double)); /* selection buffer */
+    size_t bytes = 2 * sw_work_bytes(n * sizeof(double))         /* x, y */
+                   + 2 * sw_work_bytes(n * n * sizeof(double))   /* K, L */
+                   + sw_work_bytes(2 * n * sizeof(double))       /* row sums */
+                   + sw_work_bytes(n * sizeof(size_t));          /* a permutation */
+    if (c.median) bytes += sw_work_bytes(n * (n - 1) / 2 * sizeof(double)); /* selection buffer */
     return bytes;
 }
 
@@ -163,23 +161,17 @@ typedef struct buffers {
     size_t *perm;
 } buffers;
 
-static void *take(char **cursor, size_t bytes) {
-    void *p = *cursor;
-    *cursor += aligned(bytes);
-    return p;
-}
-
 static buffers carve(void *work, const config *c) {
     char *cur = work;
     size_t n = c->n;
     buffers b;
-    b.x = take(&cur, n * sizeof(double));
-    b.y = take(&cur, n * sizeof(double));
-    b.k = take(&cur, n * n * sizeof(double));
-    b.l = take(&cur, n * n * sizeof(double));
-    b.sums = take(&cur, 2 * n * sizeof(double));
-    b.perm = take(&cur, n * sizeof(size_t));
-    b.select = c->median ? take(&cur, n * (n - 1) / 2 * sizeof(double)) : NULL;
+    b.x = sw_work_take(&cur, n * sizeof(double));
+    b.y = sw_work_take(&cur, n * sizeof(double));
+    b.k = sw_work_take(&cur, n * n * sizeof(double));
+    b.l = sw_work_take(&cur, n * n * sizeof(double));
+    b.sums = sw_work_take(&cur, 2 * n * sizeof(double));
+    b.perm = sw_work_take(&cur, n * sizeof(size_t));
+    b.select = c->median ? sw_work_take(&cur, n * (n - 1) / 2 * sizeof(double)) : NULL;
     return b;
 }
 
