@@ -31,6 +31,9 @@ echo "| mpisweep (default: outputs NaN-filled at creation), whole command + sync
 echo "| mpisweep --no-fill, whole command + sync | $(stats "${nofill[@]}") |"
 echo
 echo "Fraction of raw bandwidth: default $(calc "round($(median "${fill[@]}") / $(median "${raw[@]}"), 2)"), --no-fill $(calc "round($(median "${nofill[@]}") / $(median "${raw[@]}"), 2)")."
+echo "A fraction above 1 means the two are not measuring the same thing: dd's fdatasync waits for the device, while"
+echo "the runner's writes go through MPI-IO and the page cache and \\`sync -f\\` returns once the host accepted them; on a"
+echo "virtual disk the host's cache decides. Read it as: the runner's I/O path adds no bottleneck of its own here."
 # Bookkeeping per task: task_status, task_seconds, task_rank and the scheduler, from a sweep of tiny noop tasks.
 printf 'sweep: book\nexperiment: noop\ngrid:\n  k: {range: [0, 999999, 1]}\n' > "$WORK/book.yaml"
 per=()
