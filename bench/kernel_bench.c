@@ -4,10 +4,9 @@
  *   kernel_bench --rng [--count N] [--repeat N] [--clock cpu|wall]
  *
  * The experiment is looked up in the registry and run() on the given parameters (defaults for the rest, list
- * parameters as "a,b,c"), exactly as the runner's compute thread does it: the workspace (64-byte aligned,
- * workspace_bytes) and the outputs are allocated once, every output is filled with NaN before each task, the key
- * is (seed, parameter hash, replicate) with a new replicate per task, and each result is checked for the ok
- * outcome and finite outputs. One warm-up task sizes a batch so that a sample takes at least --min-time seconds;
+ * parameters as "a,b,c") through the runner's own task executor (executor.h: NaN fill, aligned workspace, key,
+ * non-finite check), with the outputs allocated once and a new replicate per task; a task that is not ok stops
+ * the benchmark. One warm-up task sizes a batch so that a sample takes at least --min-time seconds;
  * --repeat samples are timed and the seconds per task printed as
  *     seconds_per_task MEDIAN MIN MAX tasks_per_sample B samples N clock C
  * --print adds every output of the last task (name = value ...), for comparing against another implementation.
@@ -21,10 +20,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "mpisweep/executor.h"
 #include "mpisweep/experiment.h"
 #include "mpisweep/rng.h"
 
-enum { MAX_PARAMS = 32, MAX_OUTPUTS = 64, MAX_LIST = 256, MAX_SAMPLES = 1000 };
+enum { MAX_PARAMS = 32, MAX_LIST = 256, MAX_SAMPLES = 1000 };
 
 static clockid_t bench_clock = CLOCK_PROCESS_CPUTIME_ID;
 
@@ -119,26 +119,17 @@ static void parse_param(const sw_experiment *e, sw_value *v, const char *arg) {
 typedef struct bench {
     const sw_experiment *e;
     sw_value param[MAX_PARAMS];
-    double *out[MAX_OUTPUTS];
-    size_t count[MAX_OUTPUTS];
-    void *work;
+    double *out[SW_MAX_OUTPUTS];
+    size_t count[SW_MAX_OUTPUTS];
+    sw_executor exec;
     sw_rng_key key;
-    char msg[512];
+    sw_task_report report;
 } bench;
 
-/* One task as the runner's compute thread runs it (compute.c: run_one). */
+/* One task through the runner's own executor, with a new replicate per task. */
 __attribute__((noinline)) static void run_task(bench *b) {
-    const sw_experiment *e = b->e;
-    for (size_t o = 0; o < e->n_outputs; o++)
-        for (size_t j = 0; j < b->count[o]; j++) b->out[o][j] = NAN;
-    b->msg[0] = '\0';
-    sw_task t = {.param = b->param, .key = b->key, .work = b->work, .out = b->out, .msg = b->msg,
-                 .msg_size = sizeof b->msg};
-    sw_outcome outcome = e->run(&t);
-    if (outcome != SW_TASK_OK) die("the task failed: %s", b->msg);
-    for (size_t o = 0; o < e->n_outputs; o++)
-        for (size_t j = 0; j < b->count[o]; j++)
-            if (!isfinite(b->out[o][j])) die("output %s is not finite", e->outputs[o].name);
+    if (sw_executor_run(&b->exec, b->e, b->param, &b->key, b->out, b->count, &b->report) != SW_TASK_OK)
+        die("the task failed (%s): %s", sw_outcome_name(b->report.outcome), b->report.msg);
     b->key.replicate++;
 }
 
@@ -162,20 +153,16 @@ static int bench_experiment(const char *name, int argc, char **argv, int repeat,
     static bench b;
     b.e = sw_experiment_find(name);
     if (!b.e) die("no experiment called '%s'", name);
-    if (b.e->n_params > MAX_PARAMS || b.e->n_outputs > MAX_OUTPUTS) die("%s has too many parameters", name);
+    if (b.e->n_params > MAX_PARAMS || b.e->n_outputs > SW_MAX_OUTPUTS) die("%s has too many parameters", name);
     sw_param_defaults(b.e, b.param);
     for (int i = 0; i < argc; i++) parse_param(b.e, b.param, argv[i]);
-    if (b.e->check && !b.e->check(b.param, b.msg, sizeof b.msg)) die("parameters rejected: %s", b.msg);
+    if (b.e->check && !b.e->check(b.param, b.report.msg, sizeof b.report.msg)) die("parameters rejected: %s", b.report.msg);
     for (size_t o = 0; o < b.e->n_outputs; o++) {
         b.count[o] = sw_output_count(b.e, &b.e->outputs[o], b.param);
         b.out[o] = malloc((b.count[o] ? b.count[o] : 1) * sizeof(double));
         if (!b.out[o]) die("out of memory");
     }
-    size_t bytes = b.e->workspace_bytes ? b.e->workspace_bytes(b.param) : 0;
-    b.work = bytes ? aligned_alloc(64, (bytes + 63) / 64 * 64) : NULL;
-    if (bytes && !b.work) die("cannot allocate the workspace");
-    b.key.seed = 20240607;
-    sw_param_hash(b.e, b.param, b.key.hash);
+    sw_task_key(b.e, b.param, 20240607, 0, &b.key);
 
     double t0 = now();
     run_task(&b); /* warm-up: page faults, BLAS start-up, and the batch size */
@@ -190,7 +177,7 @@ static int bench_experiment(const char *name, int argc, char **argv, int repeat,
     if (print) print_outputs(&b);
     report("seconds_per_task", per, repeat, batch);
     for (size_t o = 0; o < b.e->n_outputs; o++) free(b.out[o]);
-    free(b.work);
+    sw_executor_free(&b.exec);
     return 0;
 }
 

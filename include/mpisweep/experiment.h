@@ -35,7 +35,10 @@ typedef enum sw_outcome {
     SW_OUTCOME_TABLE(SW_OUTCOME_ENUM)
 #undef SW_OUTCOME_ENUM
 } sw_outcome;
-enum { SW_OUTCOME_COUNT = 8 };
+/* The number of outcomes, counted from the table (codes run 0..count-1). */
+#define SW_OUTCOME_PLUS_ONE(name, code, text) +1
+enum { SW_OUTCOME_COUNT = 0 SW_OUTCOME_TABLE(SW_OUTCOME_PLUS_ONE) };
+#undef SW_OUTCOME_PLUS_ONE
 
 /* The flag meaning of an outcome ("non_finite"); "unknown" for codes outside the table. */
 const char *sw_outcome_name(int code);
@@ -95,6 +98,11 @@ typedef struct sw_output {
 } sw_output;
 
 /* ---- running a task ---- */
+/* SW_MAX_OUTPUTS: the most outputs an experiment may declare (the registry test checks it; the executor relies on
+ * it). SW_TASK_MSG_BYTES: the size of the reason a failed task leaves (task->msg), which is also the size of a
+ * failure message in messages between ranks and in the result file. */
+enum { SW_MAX_OUTPUTS = 64, SW_TASK_MSG_BYTES = 240 };
+
 typedef struct sw_task {
     const sw_value *param; /* one value per parameter, in schema order */
     sw_rng_key key;        /* derive the task's streams with sw_rng_init(&rng, &task->key, STREAM_ID) */

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <mpi.h>
 
@@ -37,6 +38,7 @@ typedef struct sw_run_options {
     double grace;            /* seconds running tasks get to finish after a stop request */
     bool retry_failed;       /* also rerun tasks that failed in an earlier run */
     sw_progress_mode progress;
+    FILE *log;               /* where rank 0 reports progress (a bar when it is a terminal); NULL: nowhere */
 } sw_run_options;
 
 typedef enum sw_stop_reason {
@@ -44,6 +46,7 @@ typedef enum sw_stop_reason {
     SW_STOP_SIGNAL,    /* a signal asked for it */
     SW_STOP_DEADLINE,  /* the next tasks would not finish before the deadline */
     SW_STOP_FAILURES,  /* --max-failures reached */
+    SW_STOP_ERROR,     /* a runner error on some rank (the status sw_sched_run returns) */
 } sw_stop_reason;
 
 /* What a run did; identical on every rank when sw_sched_run returns. */
@@ -58,15 +61,23 @@ typedef struct sw_run_result {
     sw_stop_reason stop;
     int signal;              /* the first signal received, 0 if none */
     bool abandoned;          /* running tasks were abandoned: the compute threads may still be busy */
+    int error_rank;          /* the rank whose runner error the run returns (it holds the original message and
+                                traceback); -1 when none */
 } sw_run_result;
 
 /* Installs the SIGTERM/SIGINT/SIGUSR1 handlers that the scheduler watches. Call once, before sw_sched_run,
  * on every rank. Not collective. */
 void sw_sched_install_signal_handlers(void);
 
-/* Runs every pending task of spec (and, with retry_failed, every failed one) and writes the results into store.
- * Collective over comm; every rank passes identical spec and options. Errors: SW_ERR_HDF5, SW_ERR_MPI,
- * SW_ERR_NOMEM, SW_ERR_INTERNAL; task failures are outcomes, counted in *result, not errors. */
+/* Runs every pending task of spec (and, with retry_failed, every failed one) and writes the results into store
+ * (through the store interface only). Collective over comm, which must have MPI_ERRORS_RETURN; every rank passes
+ * identical spec and options. Task failures are outcomes, counted in *result, not errors.
+ * A runner error on any rank (the store cannot write, out of memory) stops the run: that rank stops computing and
+ * tells the coordinator, which stops every rank at once (as a second signal does); the finished results already
+ * written stay, and every rank returns the same status (comm.h's contract), result->stop = SW_STOP_ERROR and
+ * result->error_rank naming the rank. SW_ERR_MPI is the exception: a rank whose MPI calls fail returns it at once,
+ * and the caller must MPI_Abort. Errors: SW_ERR_HDF5, SW_ERR_IO, SW_ERR_NOSPACE, SW_ERR_MPI, SW_ERR_NOMEM,
+ * SW_ERR_INTERNAL. */
 sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
                        sw_run_result *result);
 

@@ -1,4 +1,6 @@
-/* spec.h: YAML sweep specs -> validated sweeps -> the task table. Rank 0 only; no MPI, no HDF5.
+/* spec.h: YAML sweep specs -> validated sweeps -> the task table. No MPI, no HDF5. In a run, rank 0 alone reads the
+ * spec files (sw_spec_read_files) and broadcasts their text; every rank then loads the same text
+ * (sw_spec_load_texts), so only one process touches the file system and every rank holds identical sweeps.
  *
  * A spec file holds one or more sweeps as YAML documents. Loading validates everything before anything else
  * happens and reports every problem found (not just the first) through an sw_diag, each with file, line,
@@ -79,6 +81,25 @@ typedef struct sw_spec_limits {
 sw_status sw_spec_load_files(const char *const *paths, size_t n_paths, const sw_spec_limits *limits,
                              sw_spec **out, sw_diag *diag);
 
+/* A spec file's text as read (or why it could not be read), to be loaded where it was read or elsewhere. */
+typedef struct sw_spec_text {
+    const char *name; /* the file name, for messages and provenance */
+    const char *text; /* NUL-terminated; NULL when the file could not be read ... */
+    size_t len;
+    int read_errno;   /* ... and then why (an errno value); 0 otherwise */
+} sw_spec_text;
+
+/* Reads the given files into *out (n_paths entries; names borrowed from paths, texts owned: release with
+ * sw_spec_texts_free). A file that cannot be read is not an error here: its read_errno says why, and loading
+ * reports it with the other problems. Errors: SW_ERR_NOMEM. Not collective. */
+sw_status sw_spec_read_files(const char *const *paths, size_t n_paths, sw_spec_text **out);
+void sw_spec_texts_free(sw_spec_text **texts, size_t n);
+
+/* Loads and validates the sweeps of texts that were read already, as sw_spec_load_files does for files: the same
+ * texts give the same sweeps and the same diagnostics everywhere. Not collective. */
+sw_status sw_spec_load_texts(const sw_spec_text *texts, size_t n, const sw_spec_limits *limits, sw_spec **out,
+                             sw_diag *diag);
+
 /* Same, from text in memory; `filename` is only used in messages. */
 sw_status sw_spec_load_string(const char *text, size_t len, const char *filename, const sw_spec_limits *limits,
                               sw_spec **out, sw_diag *diag);
@@ -92,5 +113,9 @@ void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t 
 
 /* The random-stream identity of a task with these parameters and replicate: (seed, sw_param_hash, replicate). */
 void sw_sweep_task_key(const sw_sweep *s, const sw_value *param, uint64_t replicate, sw_rng_key *key);
+
+/* Doubles per task of output `output` of the sweep, from the output schema (shape parameters cannot be swept, so
+ * the sweep's base values fix it). Not collective. */
+size_t sw_sweep_output_size(const sw_sweep *s, size_t output);
 
 #endif

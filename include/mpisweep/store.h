@@ -1,9 +1,17 @@
-/* store.h: the HDF5 result file, written by all ranks through parallel HDF5.
+/* store.h: where a run's results go: an interface (a const table of operations, as IOR's aiori) with one
+ * implementation per backend, chosen by the caller (the run config) and reached only through the functions below.
  *
- * One group per sweep. Everything whose size is known from the spec (coordinates, outputs, task bookkeeping, the
- * failure log) is created collectively and flushed before the first task runs; during the run only raw data is
- * written, independently, by the rank that computed it, so a run killed at any moment leaves a file that opens
- * without h5clear. A task's outputs are written before its status is marked; resume trusts only task_status.
+ *   sw_store_hdf5    (store_hdf5.h) the parallel-HDF5 result file described below; the CLI's store
+ *   sw_store_null    keeps nothing: every task starts pending; for tests, benchmarks and simulation
+ *   sw_store_memory  keeps the results in memory and gathers them at close into a caller's sw_memory_results
+ *
+ * Output sizes are not the store's business: they come from the experiment schema (sw_sweep_output_size).
+ *
+ * The HDF5 file: one group per sweep. Everything whose size is known from the spec (coordinates, outputs, task
+ * bookkeeping, the failure log) is created collectively and flushed before the first task runs; during the run
+ * only raw data is written, independently, by the rank that computed it, so a run killed at any moment leaves a
+ * file that opens without h5clear. A task's outputs are written before its status is marked; resume trusts only
+ * task_status.
  *
  * Layout of group /<sweep> (readable as-is by xarray.open_dataset(path, group=sweep, engine="h5netcdf")):
  *   <dim>            coordinate of each task dimension (dimension scale): grid values, point, replicate
@@ -27,7 +35,19 @@
 #include "mpisweep/spec.h"
 #include "mpisweep/status.h"
 
+/* An open store: a backend and its state. */
 typedef struct sw_store sw_store;
+
+/* Bytes of bookkeeping a result file keeps per task: task_status (int8), task_seconds (float64), task_rank
+ * (int32). */
+enum { SW_STORE_TASK_BYTES = 1 + 8 + 4 };
+
+/* Bytes one task takes in a result file: its outputs and its bookkeeping. Not collective. */
+static inline double sw_store_task_bytes(const sw_sweep *sw) {
+    double bytes = SW_STORE_TASK_BYTES;
+    for (size_t o = 0; o < sw->exp->n_outputs; o++) bytes += 8.0 * (double)sw_sweep_output_size(sw, o);
+    return bytes;
+}
 
 typedef enum sw_open_mode {
     SW_STORE_CREATE,    /* the file must not exist */
@@ -49,25 +69,65 @@ typedef struct sw_run_info {
 typedef struct sw_result_block {
     size_t sweep;
     uint64_t start, count;
-    double **out;     /* out[i]: count * sw_store_output_size(sweep, i) doubles, task-major */
+    double **out;     /* out[i]: count * sw_sweep_output_size(sweep, i) doubles, task-major */
     int8_t *status;   /* count outcome codes */
     double *seconds;  /* count wall times */
 } sw_result_block;
 
-/* Opens the result file for a run of `spec` (every rank passes an identical spec). Collective over comm.
- * Rank 0 first checks what can be checked without touching the file: existence against the mode, another run
- * holding the file, free disk space against the file's size, and for resume that every sweep in the file that the
- * spec names has the same spec hash. Any failure there leaves the file unchanged and is reported on every rank
- * (with the message on rank 0 only). Errors: SW_ERR_EXISTS, SW_ERR_LOCKED, SW_ERR_NOSPACE, SW_ERR_MISMATCH,
- * SW_ERR_NOT_RESULT, SW_ERR_IO, SW_ERR_HDF5, SW_ERR_NOMEM. On success *out is owned by the caller. */
-sw_status sw_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
-                        const sw_run_info *info, sw_store **out);
+/* A backend: one const table per implementation. Each operation has the contract of the sw_store_* function of
+ * the same name below; `state` is what open returned. */
+typedef struct sw_store_ops {
+    const char *name; /* "hdf5", "null", "memory" */
+    /* The libraries the backend writes with, for provenance ("HDF5 1.10.8 (parallel)"). */
+    void (*versions)(char *buf, size_t size);
+    sw_status (*open)(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
+                      const sw_run_info *info, void *arg, void **state);
+    sw_status (*write_block)(void *state, const sw_result_block *b, int rank);
+    sw_status (*mark_range)(void *state, size_t sweep, uint64_t start, uint64_t count, int8_t code);
+    sw_status (*log_failure)(void *state, size_t sweep, uint64_t task, int outcome, int rank, double seconds,
+                             const char *message);
+    sw_status (*read_status)(void *state, size_t sweep, uint64_t start, uint64_t count, int8_t *status);
+    /* Collective; frees the state, also on failure. */
+    sw_status (*close)(void *state, const char *summary);
+} sw_store_ops;
 
-/* Doubles per task of output i of sweep s. Not collective. */
-size_t sw_store_output_size(const sw_store *st, size_t sweep, size_t output);
+/* No results kept: open accepts any path and mode, every task reads pending, writes are dropped. */
+extern const sw_store_ops sw_store_null;
+
+/* Results gathered in memory. arg of sw_store_open: an sw_memory_results (NULL: keep nothing, like the null
+ * store). With SW_STORE_RESUME and a filled sw_memory_results of the same spec, tasks done there stay done. */
+extern const sw_store_ops sw_store_memory;
+
+/* What sw_store_memory leaves behind, on every rank, after a successful close. Owned by the caller; release with
+ * sw_memory_results_free. */
+typedef struct sw_memory_results {
+    size_t n_sweeps;
+    struct sw_memory_sweep {
+        uint64_t n_tasks;
+        size_t n_outputs;
+        size_t *out_size;   /* doubles per task of each output */
+        double **out;       /* out[i]: n_tasks * out_size[i] doubles, task-major; 0 where no task wrote */
+        int8_t *status;     /* n_tasks outcome codes */
+        double *seconds;    /* n_tasks wall times */
+    } *sweeps;
+} sw_memory_results;
+void sw_memory_results_free(sw_memory_results *r);
+
+/* Opens a store of backend ops for a run of `spec` (every rank passes an identical spec, path and mode; arg is
+ * the backend's own, see above). Collective over comm. For the HDF5 file, rank 0 first checks what can be checked
+ * without touching the file: existence against the mode, another run holding the file, free disk space against
+ * the file's size, and for resume that every sweep in the file that the spec names has the same spec hash. Any
+ * failure leaves the file unchanged and is returned on every rank (sw_comm_agree). Errors: SW_ERR_EXISTS,
+ * SW_ERR_LOCKED, SW_ERR_NOSPACE, SW_ERR_MISMATCH, SW_ERR_NOT_RESULT, SW_ERR_IO, SW_ERR_HDF5, SW_ERR_MPI,
+ * SW_ERR_NOMEM. On success *out is owned by the caller (release with sw_store_close). */
+sw_status sw_store_open(const sw_store_ops *ops, void *arg, MPI_Comm comm, const char *path, const sw_spec *spec,
+                        sw_open_mode mode, const sw_run_info *info, sw_store **out);
+
+/* The backend's name ("hdf5"). Not collective. */
+const char *sw_store_name(const sw_store *st);
 
 /* Writes a block's outputs, then its task_status, task_seconds and task_rank. Independent (not collective);
- * any rank. Errors: SW_ERR_HDF5. */
+ * any rank. Errors: SW_ERR_HDF5, SW_ERR_NOMEM. */
 sw_status sw_store_write_block(sw_store *st, const sw_result_block *b, int rank);
 
 /* Marks tasks [start, start + count) of a sweep with an outcome code (used for `skipped`). Independent. */
@@ -82,17 +142,19 @@ sw_status sw_store_log_failure(sw_store *st, size_t sweep, uint64_t task, int ou
  * Independent. Errors: SW_ERR_HDF5. */
 sw_status sw_store_read_status(sw_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t *status);
 
-/* Records the end of this run in each sweep's history (`summary` is appended to the run's line; same text on every
- * rank), closes the file and frees *st, nulling it. Collective. Accepts *st == NULL. */
+/* Records the end of this run (`summary` is appended to the file's history; same text on every rank; NULL after a
+ * failure: close without recording), closes the store and frees *st, nulling it. Collective; every rank returns
+ * the same status. Accepts *st == NULL. */
 sw_status sw_store_close(sw_store **st, const char *summary);
 
-/* ---- reading a finished or running file (no MPI needed; `mpisweep status`) ---- */
+/* ---- reading a finished or running HDF5 file (no MPI needed; `mpisweep status`); implemented by the HDF5
+ * backend (CMake target sw_store_hdf5) ---- */
 
 typedef struct sw_sweep_summary {
     char name[129];           /* a sweep name has up to 128 characters */
     char experiment[64];
     uint64_t n_tasks;
-    uint64_t count[8];        /* tasks per outcome code (experiment.h's table) */
+    uint64_t count[SW_OUTCOME_COUNT]; /* tasks per outcome code (experiment.h's table) */
     double seconds;           /* sum of task_seconds over tasks that ran */
     size_t n_messages;        /* failure messages available ... */
     char (*messages)[320];    /* ... "task 12 (rank 1, failed): reason"; owned, free() */

@@ -1,4 +1,5 @@
-/* compute.c: the compute thread. It runs tasks and nothing else: no MPI, no HDF5, no signals. */
+/* compute.c: the compute thread. It runs tasks through the task executor and nothing else: no MPI, no store, no
+ * signals. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,90 +7,44 @@
 #include <string.h>
 #include <time.h>
 
-#include "sched_internal.h"
-
-double sw_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "compute.h"
+#include "mpisweep/clock.h"
 
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
-
-/* Makes sure the experiment workspace holds `need` bytes (compute thread only; grows, never shrinks). */
-static bool ensure_workspace(compute *cp, size_t need) {
-    if (need <= cp->work_bytes) return true;
-    free(cp->work);
-    cp->work_bytes = 0;
-    cp->work = aligned_alloc(64, round_up(need, 64));
-    if (!cp->work) return false;
-    cp->work_bytes = round_up(need, 64);
-    return true;
-}
-
-/* The first non-finite element of any output, described in msg; false when all are finite. */
-static bool find_non_finite(const sw_experiment *e, double *const *out, const size_t *sizes, char *msg, size_t n) {
-    for (size_t o = 0; o < e->n_outputs; o++)
-        for (size_t k = 0; k < sizes[o]; k++)
-            if (!isfinite(out[o][k])) {
-                snprintf(msg, n, "output '%s' element %zu is %g", e->outputs[o].name, k, out[o][k]);
-                return true;
-            }
-    return false;
-}
 
 static void record_failure(slot *s, uint64_t task, int outcome, int rank, double seconds, const char *msg) {
     if (s->n_failed < SW_FAIL_RECORDS) {
         failure_record *f = &s->fails[s->n_failed];
         *f = (failure_record){.sweep = s->item.sweep, .task = task, .outcome = outcome, .rank = rank,
                               .seconds = seconds};
-        snprintf(f->message, sizeof f->message, "%s", msg[0] ? msg : sw_outcome_name(outcome));
+        snprintf(f->message, sizeof f->message, "%s", msg);
     }
     s->n_failed++;
 }
 
-/* Runs task k of the slot's item. */
+/* Runs task k of the slot's item through the task executor. */
 static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
     const sw_sweep *sw = &cp->spec->sweeps[s->item.sweep];
     const sw_experiment *e = sw->exp;
     uint64_t index = s->item.start + k, replicate;
     sw_sweep_task(sw, index, cp->param, &replicate);
-    double *out[64];
-    for (size_t o = 0; o < e->n_outputs; o++) {
-        out[o] = s->out[o] + k * sizes[o];
-        for (size_t j = 0; j < sizes[o]; j++) out[o][j] = NAN;
-    }
-    char msg[SW_MSG_BYTES] = "";
-    sw_task task = {.param = cp->param, .out = out, .msg = msg, .msg_size = sizeof msg};
-    sw_sweep_task_key(sw, cp->param, replicate, &task.key);
-    size_t need = e->workspace_bytes ? e->workspace_bytes(cp->param) : 0;
-    double t0 = sw_now();
-    sw_outcome outcome;
-    if (!ensure_workspace(cp, need)) {
-        outcome = SW_TASK_FAILED;
-        snprintf(msg, sizeof msg, "cannot allocate a workspace of %zu bytes", need);
-    } else {
-        task.work = cp->work;
-        outcome = e->run(&task);
-    }
-    double seconds = sw_now() - t0;
-    if (outcome == SW_TASK_OK && find_non_finite(e, out, sizes, msg, sizeof msg)) outcome = SW_TASK_NON_FINITE;
-    if (sw_outcome_is_failure(outcome)) {
-        record_failure(s, index, outcome, cp->rank, seconds, msg);
-        if (outcome != SW_TASK_NON_FINITE) /* partial outputs of a failed task mean nothing: keep them NaN */
-            for (size_t o = 0; o < e->n_outputs; o++)
-                for (size_t j = 0; j < sizes[o]; j++) out[o][j] = NAN;
-    }
-    s->status[k] = (int8_t)outcome;
-    s->seconds[k] = seconds;
+    double *out[SW_MAX_OUTPUTS];
+    for (size_t o = 0; o < e->n_outputs; o++) out[o] = s->out[o] + k * sizes[o];
+    sw_rng_key key;
+    sw_sweep_task_key(sw, cp->param, replicate, &key);
+    sw_task_report r;
+    sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r);
+    if (sw_outcome_is_failure(r.outcome)) record_failure(s, index, r.outcome, cp->rank, r.seconds, r.msg);
+    s->status[k] = (int8_t)r.outcome;
+    s->seconds[k] = r.seconds;
     double mean = atomic_load_explicit(&cp->mean_task, memory_order_relaxed);
-    atomic_store_explicit(&cp->mean_task, mean + 0.2 * (seconds - mean), memory_order_relaxed);
+    atomic_store_explicit(&cp->mean_task, mean + 0.2 * (r.seconds - mean), memory_order_relaxed);
 }
 
 static void run_item(compute *cp, slot *s) {
     const sw_experiment *e = cp->spec->sweeps[s->item.sweep].exp;
-    size_t sizes[64];
-    for (size_t o = 0; o < e->n_outputs; o++) sizes[o] = sw_store_output_size(cp->store, s->item.sweep, o);
+    size_t sizes[SW_MAX_OUTPUTS];
+    for (size_t o = 0; o < e->n_outputs; o++) sizes[o] = sw_sweep_output_size(&cp->spec->sweeps[s->item.sweep], o);
     s->started = sw_now();
     for (uint64_t k = 0; k < s->item.count; k++) {
         if (atomic_load_explicit(&cp->drain, memory_order_relaxed)) break;
@@ -123,16 +78,15 @@ static void *compute_main(void *arg) {
     return NULL;
 }
 
-sw_status sw_compute_start(compute *cp, const sw_spec *spec, const sw_store *store, int rank) {
+sw_status sw_compute_start(compute *cp, const sw_spec *spec, int rank) {
     memset(cp, 0, sizeof *cp);
     cp->spec = spec;
-    cp->store = store;
     cp->rank = rank;
     size_t max_params = 1;
     for (size_t i = 0; i < spec->n_sweeps; i++) {
         if (spec->sweeps[i].exp->n_params > max_params) max_params = spec->sweeps[i].exp->n_params;
-        SW_CHECK(spec->sweeps[i].exp->n_outputs <= 64, SW_ERR_INTERNAL, "experiment %s has more than 64 outputs",
-                 spec->sweeps[i].exp->name);
+        SW_CHECK(spec->sweeps[i].exp->n_outputs <= SW_MAX_OUTPUTS, SW_ERR_INTERNAL,
+                 "experiment %s has more than %d outputs", spec->sweeps[i].exp->name, SW_MAX_OUTPUTS);
     }
     cp->param = calloc(max_params, sizeof *cp->param);
     SW_CHECK_ALLOC(cp->param, "a parameter vector");
@@ -157,9 +111,10 @@ sw_status sw_compute_start(compute *cp, const sw_spec *spec, const sw_store *sto
 
 /* Carves the slot's single allocation into its result arrays for this item. */
 static sw_status size_slot(compute *cp, slot *s, const work_item *item) {
-    const sw_experiment *e = cp->spec->sweeps[item->sweep].exp;
+    const sw_sweep *sw = &cp->spec->sweeps[item->sweep];
+    const sw_experiment *e = sw->exp;
     size_t per_task = 0;
-    for (size_t o = 0; o < e->n_outputs; o++) per_task += sw_store_output_size(cp->store, item->sweep, o);
+    for (size_t o = 0; o < e->n_outputs; o++) per_task += sw_sweep_output_size(sw, o);
     size_t bytes = (size_t)item->count * (per_task * sizeof(double) + sizeof(double) + 1) +
                    e->n_outputs * sizeof(double *) + 64;
     if (bytes > s->mem_bytes) {
@@ -174,7 +129,7 @@ static sw_status size_slot(compute *cp, slot *s, const work_item *item) {
     p = (char *)round_up((size_t)p, sizeof(double));
     for (size_t o = 0; o < e->n_outputs; o++) {
         s->out[o] = (double *)(void *)p;
-        p += item->count * sw_store_output_size(cp->store, item->sweep, o) * sizeof(double);
+        p += item->count * sw_sweep_output_size(sw, o) * sizeof(double);
     }
     s->seconds = (double *)(void *)p;
     p += item->count * sizeof(double);
@@ -251,7 +206,7 @@ bool sw_compute_stop(compute *cp) {
     pthread_join(cp->thread, NULL);
     cp->running = false;
     for (int i = 0; i < SW_SLOTS; i++) free(cp->slots[i].mem);
-    free(cp->work);
+    sw_executor_free(&cp->exec);
     free(cp->param);
     return true;
 }

@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sched_internal.h"
+#include "coord.h"
+#include "mpisweep/clock.h"
 
 /* Chunk sizing: a chunk should take at least MIN seconds (dispatch cost below 1 %) and at most MAX seconds
  * (a stop or deadline is never far away), and hold at most MAX_BYTES of results. MIN grows with the number of
@@ -71,7 +72,7 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
     c->size = size;
     c->t0 = c->last_progress = sw_now();
     c->last_progress_ran = UINT64_MAX;
-    c->progress_bar = opt->progress == SW_PROGRESS_BAR || (opt->progress == SW_PROGRESS_AUTO && isatty(2));
+    c->progress_bar = opt->progress == SW_PROGRESS_BAR || (opt->progress == SW_PROGRESS_AUTO && opt->log && isatty(fileno(opt->log)));
     c->q = calloc(spec->n_sweeps, sizeof *c->q);
     c->told_stop = calloc((size_t)size, sizeof *c->told_stop);
     c->final = calloc((size_t)size, sizeof *c->final);
@@ -85,9 +86,7 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
             free(slab);
             return s;
         }
-        double per_task = 13;
-        for (size_t o = 0; o < sw->exp->n_outputs; o++) per_task += 8.0 * (double)sw_store_output_size(store, i, o);
-        c->q[i].bytes_per_task = per_task;
+        c->q[i].bytes_per_task = sw_store_task_bytes(sw);
         c->total += sw->n_tasks;
         c->remaining += c->q[i].remaining;
     }
@@ -105,7 +104,10 @@ void sw_coord_free(coord *c) {
 
 void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {
     if (why == SW_STOP_SIGNAL && !c->signal) c->signal = signal;
-    if (c->stop == SW_STOP_NONE || (why == SW_STOP_SIGNAL && c->stop != SW_STOP_SIGNAL)) {
+    /* A runner error overrides every other reason; a signal overrides the deadline and --max-failures. */
+    bool stronger = why == SW_STOP_ERROR ? c->stop != SW_STOP_ERROR
+                                         : why == SW_STOP_SIGNAL && c->stop != SW_STOP_SIGNAL && c->stop != SW_STOP_ERROR;
+    if (c->stop == SW_STOP_NONE || stronger) {
         if (c->stop == SW_STOP_NONE) c->stop_time = sw_now();
         c->stop = why;
     }
@@ -131,9 +133,7 @@ static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
     if ((double)n > byte_cap) n = (uint64_t)fmax(byte_cap, 1.0);
     if (c->opt->deadline > 0 && q->measured > 0) {
         /* Wall clock, not monotonic: the deadline is a calendar time. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double left = c->opt->deadline - c->opt->deadline_margin - ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec);
+        double left = c->opt->deadline - c->opt->deadline_margin - sw_wall_now();
         double fits = floor((left - (q->max - q->mean)) / fmax(q->mean, 1e-9));
         if (fits < (double)n) n = fits < 1 ? 0 : (uint64_t)fits;
     }
@@ -209,6 +209,9 @@ void sw_coord_report(coord *c, int rank, const msg_report *r) {
         if (!c->final[rank]) c->n_final++;
         c->final[rank] = true;
         break;
+    case REPORT_ERROR:
+        sw_coord_request_stop(c, SW_STOP_ERROR, 0);
+        break;
     }
 }
 
@@ -222,7 +225,8 @@ static void format_eta(double seconds, char *buf, size_t n) {
 }
 
 void sw_coord_progress(coord *c, bool final) {
-    if (c->opt->progress == SW_PROGRESS_NONE) return;
+    FILE *log = c->opt->log;
+    if (c->opt->progress == SW_PROGRESS_NONE || !log) return;
     double now = sw_now(), elapsed = now - c->t0;
     double fraction = c->to_run ? (double)c->ran / (double)c->to_run : 1.0;
     bool due = c->progress_bar ? now - c->last_progress >= 0.2
@@ -233,10 +237,10 @@ void sw_coord_progress(coord *c, bool final) {
     double rate = elapsed > 0 ? (double)c->ran / elapsed : 0;
     char eta[32];
     format_eta(rate > 0 ? (double)(c->to_run - c->ran) / rate : NAN, eta, sizeof eta);
-    fprintf(stderr, "%s[%5.1f%%] %llu/%llu tasks, %.4g tasks/s, ETA %s, %llu failed%s", c->progress_bar ? "\r" : "",
+    fprintf(log, "%s[%5.1f%%] %llu/%llu tasks, %.4g tasks/s, ETA %s, %llu failed%s", c->progress_bar ? "\r" : "",
             100.0 * fraction, (unsigned long long)c->ran, (unsigned long long)c->to_run, rate, eta,
             (unsigned long long)c->failed_run, c->progress_bar && !final ? "   " : "\n");
-    fflush(stderr);
+    fflush(log);
     c->last_progress = now;
     c->last_progress_fraction = fraction;
     c->last_progress_ran = c->ran;

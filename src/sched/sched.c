@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched_internal.h"
+#include "compute.h"
+#include "coord.h"
+#include "mpisweep/clock.h"
+#include "mpisweep/comm.h"
 
 static volatile sig_atomic_t signal_count = 0, first_signal = 0;
 
@@ -24,17 +27,6 @@ void sw_sched_install_signal_handlers(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
 }
-
-#define SW_MPI(call)                                                                                        \
-    do {                                                                                                   \
-        int sw_mpi_rc_ = (call);                                                                           \
-        if (sw_mpi_rc_ != MPI_SUCCESS) {                                                                   \
-            char sw_mpi_text_[MPI_MAX_ERROR_STRING];                                                       \
-            int sw_mpi_len_ = 0;                                                                           \
-            MPI_Error_string(sw_mpi_rc_, sw_mpi_text_, &sw_mpi_len_);                                      \
-            return SW_FAIL(SW_ERR_MPI, "%s failed: %s", #call, sw_mpi_text_);                             \
-        }                                                                                                  \
-    } while (0)
 
 /* Work items shorter than this are fetched ahead, so the round trip to the coordinator is hidden. Longer ones are
  * not: fetching ahead would hoard work that an idle rank could do. */
@@ -61,6 +53,8 @@ typedef struct worker {
     int stop_requests;       /* 1: drain; 2: abort (signals more than SIGNAL_DEBOUNCE apart) */
     double first_signal_time;
     uint64_t ran;
+    sw_status error;         /* this rank's first runner error: it stops working but still takes part */
+    char error_message[1024];
 } worker;
 
 /* ---- talking to the coordinator: a function call on rank 0, a message elsewhere ---- */
@@ -121,6 +115,7 @@ static bool wants_work(worker *w) {
 /* ---- results ---- */
 
 static sw_status write_slot(worker *w, slot *s, uint64_t count) {
+    if (w->error != SW_OK) return SW_OK; /* after a runner error nothing more is written: the results are lost */
     sw_result_block b = {.sweep = s->item.sweep, .start = s->item.start, .count = count, .out = s->out,
                          .status = s->status, .seconds = s->seconds};
     SW_TRY(sw_store_write_block(w->store, &b, w->rank));
@@ -249,7 +244,8 @@ static sw_status serve_one(worker *w, const MPI_Status *st) {
         failure_record f;
         SW_MPI(MPI_Recv(&f, sizeof f, MPI_BYTE, st->MPI_SOURCE, TAG_FAILURE, w->comm, MPI_STATUS_IGNORE));
         f.message[sizeof f.message - 1] = '\0';
-        SW_TRY(sw_store_log_failure(w->store, f.sweep, f.task, f.outcome, f.rank, f.seconds, f.message));
+        if (w->error == SW_OK)
+            SW_TRY(sw_store_log_failure(w->store, f.sweep, f.task, f.outcome, f.rank, f.seconds, f.message));
     } else {
         return SW_FAIL(SW_ERR_INTERNAL, "unexpected message tag %d from rank %d", st->MPI_TAG, st->MPI_SOURCE);
     }
@@ -272,7 +268,7 @@ static sw_status coordinate(worker *w, bool *activity) {
         SW_TRY(broadcast_control(w, CONTROL_DRAIN));
     }
     bool out_of_time = c->stop == SW_STOP_SIGNAL && sw_now() - c->stop_time > w->co->opt->grace;
-    if ((c->signals >= 2 || out_of_time) && !c->abort_sent) {
+    if ((c->signals >= 2 || out_of_time || c->stop == SW_STOP_ERROR) && !c->abort_sent) {
         c->abort_sent = true;
         start_abort(w);
         SW_TRY(broadcast_control(w, CONTROL_ABORT));
@@ -311,11 +307,29 @@ static bool finished(worker *w) {
     return w->co->n_final == w->size;
 }
 
+/* A runner error on this rank: keep it, stop computing, and tell the coordinator, which stops every rank. The
+ * rank goes on taking part (answering, reporting its end) so that no rank waits for it; the error is agreed on
+ * after the loop. */
+static sw_status fail_locally(worker *w, sw_status s) {
+    w->error = s;
+    snprintf(w->error_message, sizeof w->error_message, "%s", sw_error_message());
+    start_abort(w);
+    w->abort_done = true;
+    msg_report r = {.kind = REPORT_ERROR};
+    return send_report(w, &r);
+}
+
 static sw_status main_loop(worker *w) {
     double nap = NAP_MIN;
     while (!finished(w)) {
         bool activity = false;
-        SW_TRY(step(w, &activity));
+        sw_status s = step(w, &activity);
+        if (s != SW_OK) {
+            /* MPI itself failing, or a second error while stopping: nothing can be agreed on any more. */
+            if (s == SW_ERR_MPI || w->error != SW_OK) return s;
+            SW_TRY(fail_locally(w, s));
+            activity = true;
+        }
         nap = activity ? NAP_MIN : fmin(nap * 2, NAP_MAX);
         if (!activity) sw_compute_wait(&w->cp, nap);
     }
@@ -337,50 +351,80 @@ static void fill_result(const coord *c, double seconds, sw_run_result *res) {
     res->requests = c->requests;
     res->service_seconds = c->service_seconds;
     res->signal = c->signal;
+    res->error_rank = -1;
+}
+
+/* Sets up the coordinator (rank 0), the compute thread and the control channel; every rank agrees on the
+ * outcome. On failure everything set up is released again. Collective. */
+static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_options *opt, coord *co) {
+    sw_status s = SW_OK;
+    if (w->rank == 0) {
+        memset(co, 0, sizeof *co);
+        w->co = co;
+        s = sw_coord_init(co, spec, w->store, opt, w->size);
+    }
+    if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
+    bool listening = false;
+    if (s == SW_OK && w->rank != 0) {
+        s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
+        listening = s == SW_OK;
+    }
+    s = sw_comm_agree(w->comm, s, NULL);
+    if (s == SW_OK) return SW_OK;
+    if (listening && MPI_Cancel(&w->control_req) == MPI_SUCCESS) MPI_Request_free(&w->control_req);
+    sw_compute_stop(&w->cp);
+    if (w->co) sw_coord_free(w->co);
+    w->co = NULL;
+    return s;
+}
+
+/* After the loop: rank 0's view becomes every rank's result, and every rank returns the same status. */
+static sw_status finish_worker(worker *w, double t0, sw_run_result *result) {
+    sw_status s = w->error;
+    if (s != SW_OK) s = SW_FAIL(s, "%s", w->error_message); /* the loop's later calls may have replaced it */
+    if (w->rank == 0) {
+        if (s == SW_OK && w->co->stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(w->co, w->store);
+        sw_coord_progress(w->co, true);
+        fill_result(w->co, sw_now() - t0, result);
+        sw_coord_free(w->co);
+        w->co = NULL;
+    }
+    SW_MPI(MPI_Bcast(result, sizeof *result, MPI_BYTE, 0, w->comm));
+    int abandoned = !sw_compute_stop(&w->cp), any_abandoned = 0;
+    SW_MPI(MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_LOR, w->comm));
+    result->abandoned = any_abandoned;
+    w->abandoned = abandoned;
+    s = sw_comm_agree(w->comm, s, &result->error_rank);
+    if (s != SW_OK) result->stop = SW_STOP_ERROR;
+    return s;
 }
 
 /* Runs the loop of one rank; rank 0 also owns the coordinator. */
 static sw_status run_worker(worker *w, const sw_spec *spec, const sw_run_options *opt, sw_run_result *result) {
     double t0 = sw_now();
     coord co;
-    sw_status s = SW_OK;
-    if (w->rank == 0) {
-        s = sw_coord_init(&co, spec, w->store, opt, w->size);
-        w->co = &co;
-    }
-    int ok = s == SW_OK;
-    MPI_Bcast(&ok, 1, MPI_INT, 0, w->comm);
-    if (!ok) return w->rank == 0 ? s : SW_FAIL(SW_ERR_HDF5, "%s", "");
-    SW_TRY(sw_compute_start(&w->cp, spec, w->store, w->rank));
-    if (w->rank != 0) SW_MPI(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
-    s = main_loop(w);
-    if (s != SW_OK) return s; /* a runner error: the caller aborts the job */
-    if (w->rank == 0) {
-        if (co.stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(&co, w->store);
-        sw_coord_progress(&co, true);
-        fill_result(&co, sw_now() - t0, result);
-        sw_coord_free(&co);
-        w->co = NULL;
-    }
-    MPI_Bcast(result, sizeof *result, MPI_BYTE, 0, w->comm);
-    int abandoned = !sw_compute_stop(&w->cp), any_abandoned = 0;
-    MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_LOR, w->comm);
-    result->abandoned = any_abandoned;
-    w->abandoned = abandoned;
-    return s;
+    SW_TRY(start_worker(w, spec, opt, &co));
+    SW_TRY(main_loop(w)); /* only SW_ERR_MPI (or a second error) comes back here: the caller aborts the job */
+    return finish_worker(w, t0, result);
 }
 
 sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
                        sw_run_result *result) {
     memset(result, 0, sizeof *result);
+    result->error_rank = -1;
     /* On the heap: a compute thread abandoned in a task keeps using its state until the process exits. */
     worker *w = calloc(1, sizeof *w);
-    SW_CHECK_ALLOC(w, "the worker");
+    sw_status s = w ? SW_OK : SW_FAIL(SW_ERR_NOMEM, "cannot allocate the worker");
+    s = sw_comm_agree(comm, s, &result->error_rank);
+    if (s != SW_OK) {
+        free(w);
+        return s;
+    }
     w->comm = comm;
     w->store = store;
-    MPI_Comm_rank(comm, &w->rank);
-    MPI_Comm_size(comm, &w->size);
-    sw_status s = run_worker(w, spec, opt, result);
+    s = SW_MPI_STATUS(MPI_Comm_rank(comm, &w->rank));
+    if (s == SW_OK) s = SW_MPI_STATUS(MPI_Comm_size(comm, &w->size));
+    if (s == SW_OK) s = run_worker(w, spec, opt, result);
     if (!w->abandoned) free(w);
     return s;
 }

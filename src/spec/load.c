@@ -214,25 +214,40 @@ static int read_file(const char *path, char **text, size_t *len) {
     return 0;
 }
 
+sw_status sw_spec_read_files(const char *const *paths, size_t n_paths, sw_spec_text **out) {
+    sw_spec_text *texts = calloc(n_paths + 1, sizeof *texts);
+    *out = texts;
+    SW_CHECK_ALLOC(texts, "the list of spec files");
+    for (size_t i = 0; i < n_paths; i++) {
+        char *text = NULL;
+        errno = 0;
+        int err = read_file(paths[i], &text, &texts[i].len);
+        texts[i] = (sw_spec_text){.name = paths[i], .text = text, .len = texts[i].len, .read_errno = err};
+    }
+    return SW_OK;
+}
+
+void sw_spec_texts_free(sw_spec_text **texts, size_t n) {
+    for (size_t i = 0; *texts && i < n; i++) free((char *)(*texts)[i].text);
+    free(*texts);
+    *texts = NULL;
+}
+
+sw_status sw_spec_load_texts(const sw_spec_text *texts, size_t n, const sw_spec_limits *limits, sw_spec **out,
+                             sw_diag *diag) {
+    return spec_load_sources(texts, n, limits, sw_registry, out, diag);
+}
+
 sw_status sw_spec_load_files(const char *const *paths, size_t n_paths, const sw_spec_limits *limits,
                              sw_spec **out, sw_diag *diag) {
-    spec_source *sources = calloc(n_paths + 1, sizeof *sources);
-    char **texts = calloc(n_paths + 1, sizeof *texts);
-    if (!sources || !texts) {
-        free(sources);
-        free(texts);
+    sw_spec_text *texts = NULL;
+    sw_status st = sw_spec_read_files(paths, n_paths, &texts);
+    if (st != SW_OK) {
         *out = NULL;
-        return SW_FAIL(SW_ERR_NOMEM, "cannot allocate the list of spec files");
+        return st;
     }
-    for (size_t i = 0; i < n_paths; i++) {
-        errno = 0;
-        int err = read_file(paths[i], &texts[i], &sources[i].len);
-        sources[i] = (spec_source){.name = paths[i], .text = texts[i], .len = sources[i].len, .read_errno = err};
-    }
-    sw_status st = spec_load_sources(sources, n_paths, limits, sw_registry, out, diag);
-    for (size_t i = 0; i < n_paths; i++) free(texts[i]);
-    free(texts);
-    free(sources);
+    st = sw_spec_load_texts(texts, n_paths, limits, out, diag);
+    sw_spec_texts_free(&texts, n_paths);
     return st;
 }
 

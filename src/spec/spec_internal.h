@@ -106,12 +106,7 @@ void spec_sweep_clear(sw_sweep *s);
 
 /* ---- loading with an explicit registry (load.c): the public loaders pass sw_registry; tests pass their own
  * experiments (e.g. one with a check hook) without touching the real registry. ---- */
-typedef struct spec_source {
-    const char *name; /* file name for messages */
-    const char *text; /* NULL when the file could not be read ... */
-    size_t len;
-    int read_errno;   /* ... and then why */
-} spec_source;
+typedef sw_spec_text spec_source; /* a file name, its text or why it could not be read */
 
 sw_status spec_load_sources(const spec_source *sources, size_t n, const sw_spec_limits *limits,
                             const sw_experiment *const *registry, sw_spec **out, sw_diag *diag);

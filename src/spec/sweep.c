@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpisweep/executor.h"
 #include "spec_internal.h"
 
 /* Bump when the hash's encoding changes, so an old result file reads as "spec changed" rather than matching. */
@@ -53,9 +54,11 @@ void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t 
 }
 
 void sw_sweep_task_key(const sw_sweep *s, const sw_value *param, uint64_t replicate, sw_rng_key *key) {
-    key->seed = s->seed;
-    sw_param_hash(s->exp, param, key->hash);
-    key->replicate = replicate;
+    sw_task_key(s->exp, param, s->seed, replicate, key);
+}
+
+size_t sw_sweep_output_size(const sw_sweep *s, size_t output) {
+    return sw_output_count(s->exp, &s->exp->outputs[output], s->base);
 }
 
 static bool is_swept(const sw_sweep *s, size_t param) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mpisweep/comm.h"
 #include "mpisweep/version.h"
 #include "store_internal.h"
 
@@ -38,9 +39,7 @@ static sw_status take_lock(int fd, const char *path) {
 
 /* Bytes a sweep's group takes: outputs, bookkeeping, failure log, and a generous allowance for its metadata. */
 static double sweep_bytes(const sw_sweep *sw) {
-    double per_task = 1 + 8 + 4; /* status, seconds, rank */
-    for (size_t o = 0; o < sw->exp->n_outputs; o++)
-        per_task += 8.0 * (double)sw_output_count(sw->exp, &sw->exp->outputs[o], sw->base);
+    double per_task = sw_store_task_bytes(sw);
     double log_rows = sw->n_tasks < SW_FAILURE_LOG_CAPACITY ? (double)sw->n_tasks : SW_FAILURE_LOG_CAPACITY;
     return per_task * (double)sw->n_tasks + log_rows * (8 + 1 + 4 + 8 + SW_FAILURE_MESSAGE_BYTES) + 32768;
 }
@@ -174,7 +173,7 @@ static char *creating_name(const char *path) {
 /* Rank 0's checks before anything is written. On success st->lock_fd holds the run lock on the file that will be
  * written: FILE itself when a non-empty FILE is resumed (*existed), else FILE.creating, and then st->old_fd locks
  * a FILE that the new one replaces. On failure every file is left as it was. */
-static sw_status preflight(sw_store *st, const char *tmp, sw_open_mode mode, bool *existed, bool *present) {
+static sw_status preflight(h5_store *st, const char *tmp, sw_open_mode mode, bool *existed, bool *present) {
     const char *path = st->path;
     const sw_spec *spec = st->spec;
     struct stat sb;
@@ -215,12 +214,10 @@ static sw_status preflight(sw_store *st, const char *tmp, sw_open_mode mode, boo
     return SW_OK;
 }
 
-/* Rank 0 decides; every rank returns the same status (the message stays on rank 0). */
+/* Every rank returns the same status, that of the lowest failing rank (comm.h). */
 static sw_status agree(MPI_Comm comm, int rank, sw_status s) {
-    int code = (int)s;
-    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    if (rank != 0 && code != SW_OK) return SW_FAIL((sw_status)code, "%s", "");
-    return (sw_status)code;
+    (void)rank;
+    return sw_comm_agree(comm, s, NULL);
 }
 
 /* HDF5 writes the superblock, with the new end of allocation (EOA), before it extends the file to the EOA at the
@@ -232,7 +229,7 @@ static sw_status agree(MPI_Comm comm, int rank, sw_status s) {
  * trims it to the EOA when the flush completes. (HDF5's own H5Fget_eoa is not available for MPI-IO files; the file
  * is never shorter than the EOA after a flush, and a run only grows it through the flushes guarded here.)
  * Collective. */
-static sw_status reserve_tail(sw_store *st, double grow, double slack) {
+static sw_status reserve_tail(h5_store *st, double grow, double slack) {
     sw_status s = SW_OK;
     struct stat sb;
     if (st->rank == 0 && fstat(st->lock_fd, &sb) != 0)
@@ -255,7 +252,7 @@ static sw_status reserve_tail(sw_store *st, double grow, double slack) {
 /* After the close: gives back the bytes reserve_tail added that HDF5 did not trim (it trims only when the flush
  * changed its allocation). Best effort: a kill before it only leaves the file a little longer. Rank 0, which still
  * holds the run lock. */
-static void trim_tail(const sw_store *st) {
+static void trim_tail(const h5_store *st) {
     hid_t f = H5Fopen(st->path, H5F_ACC_RDONLY, H5P_DEFAULT); /* POSIX driver: it can report the EOA */
     haddr_t eoa = 0;
     struct stat sb;
@@ -268,7 +265,7 @@ static void trim_tail(const sw_store *st) {
 }
 
 /* Bytes the history attributes may take when rewritten, with room for HDF5's heap blocks. */
-static double history_slack(const sw_store *st) {
+static double history_slack(const h5_store *st) {
     double bytes = 65536;
     for (size_t i = 0; st->sweeps && i < st->spec->n_sweeps; i++)
         bytes += 8192 + 2.0 * (double)(st->sweeps[i].history ? strlen(st->sweeps[i].history) : 0);
@@ -277,7 +274,7 @@ static double history_slack(const sw_store *st) {
 
 /* Rank 0 gives the complete new file its name (replacing the file it overwrites), then drops the old one's lock.
  * The run lock moves with the file: it is held on the file, not on the name. Collective. */
-static sw_status publish(sw_store *st) {
+static sw_status publish(h5_store *st) {
     sw_status s = SW_OK;
     if (st->rank == 0 && st->creating) {
         if (rename(st->creating, st->path) != 0)
@@ -301,7 +298,7 @@ static hid_t parallel_fapl(MPI_Comm comm) {
     return fapl;
 }
 
-static sw_status begin_history(sw_store *st, const sw_run_info *info, const char *started) {
+static sw_status begin_history(h5_store *st, const sw_run_info *info, const char *started) {
     char line[4096];
     snprintf(line, sizeof line, "%s run started: %d rank%s on %s%s%s; %s; command: %s", started, info->n_ranks,
              info->n_ranks == 1 ? "" : "s", info->host, info->slurm_job ? ", Slurm job " : "",
@@ -311,7 +308,7 @@ static sw_status begin_history(sw_store *st, const sw_run_info *info, const char
     return SW_OK;
 }
 
-static sw_status write_history(sw_store *st, size_t i, const char *line) {
+static sw_status write_history(h5_store *st, size_t i, const char *line) {
     sweep_handles *h = &st->sweeps[i];
     size_t n = (h->history ? strlen(h->history) : 0) + strlen(line) + 2;
     char *text = malloc(n);
@@ -323,7 +320,7 @@ static sw_status write_history(sw_store *st, size_t i, const char *line) {
 }
 
 /* *grow: the bytes of the sweeps this creates. */
-static sw_status open_sweeps(sw_store *st, const sw_run_info *info, const char *started, double *grow) {
+static sw_status open_sweeps(h5_store *st, const sw_run_info *info, const char *started, double *grow) {
     *grow = 0;
     SW_TRY(begin_history(st, info, started));
     for (size_t i = 0; i < st->spec->n_sweeps; i++) {
@@ -346,31 +343,31 @@ static sw_status open_sweeps(sw_store *st, const sw_run_info *info, const char *
     return SW_OK;
 }
 
-sw_status sw_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
-                        const sw_run_info *info, sw_store **out) {
+sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
+                        const sw_run_info *info, h5_store **out) {
     *out = NULL;
     sw_h5_silence();
-    sw_store *st = calloc(1, sizeof *st);
+    h5_store *st = calloc(1, sizeof *st);
     SW_CHECK_ALLOC(st, "the store");
     st->comm = comm;
     st->spec = spec;
     st->lock_fd = st->old_fd = -1;
     st->no_fill = info->no_fill;
-    MPI_Comm_rank(comm, &st->rank);
+    sw_status s = SW_MPI_STATUS(MPI_Comm_rank(comm, &st->rank));
     st->sweeps = calloc(spec->n_sweeps, sizeof *st->sweeps);
     st->path = target_name(path);
     char *tmp = st->path ? creating_name(st->path) : NULL;
     bool *present = calloc(spec->n_sweeps + 1, sizeof *present);
     bool existed = false;
-    sw_status s = st->sweeps && present && st->path && tmp ? SW_OK : SW_FAIL(SW_ERR_NOMEM, "cannot allocate the store");
+    if (s == SW_OK && !(st->sweeps && present && st->path && tmp)) s = SW_FAIL(SW_ERR_NOMEM, "cannot allocate the store");
     if (s == SW_OK && st->rank == 0) s = preflight(st, tmp, mode, &existed, present);
     free(present);
     s = agree(comm, st->rank, s);
     int exists_flag = existed;
-    MPI_Bcast(&exists_flag, 1, MPI_INT, 0, comm);
+    if (s == SW_OK) s = SW_MPI_STATUS(MPI_Bcast(&exists_flag, 1, MPI_INT, 0, comm));
     char started[32];
     utc_now(started, sizeof started);
-    MPI_Bcast(started, sizeof started, MPI_CHAR, 0, comm);
+    if (s == SW_OK) s = SW_MPI_STATUS(MPI_Bcast(started, sizeof started, MPI_CHAR, 0, comm));
     hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1;
     bool create = mode != SW_STORE_RESUME || !exists_flag;
     if (s == SW_OK) {
@@ -390,24 +387,24 @@ sw_status sw_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     if (s == SW_OK) s = reserve_tail(st, grow, history_slack(st));
     if (s == SW_OK && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) s = sw_h5_fail(__FILE__, __LINE__, "flushing");
     if (s == SW_OK) s = publish(st);
+    s = agree(comm, st->rank, s);
     if (s != SW_OK) {
-        sw_store_close(&st, NULL);
+        h5_store_close(&st, NULL);
         return s;
     }
     *out = st;
     return SW_OK;
 }
 
-sw_status sw_store_close(sw_store **stp, const char *summary) {
-    sw_store *st = *stp;
+sw_status h5_store_close(h5_store **stp, const char *summary) {
+    h5_store *st = *stp;
     if (!st) return SW_OK;
-    sw_status s = SW_OK;
     char ended[32];
     utc_now(ended, sizeof ended);
-    MPI_Bcast(ended, sizeof ended, MPI_CHAR, 0, st->comm);
+    sw_status s = SW_MPI_STATUS(MPI_Bcast(ended, sizeof ended, MPI_CHAR, 0, st->comm));
     /* The history lines are the only metadata a run writes after it starts: room for them first (see reserve_tail).
      * Without it (disk full, file-size limit) they are not written, and the file keeps its consistent state. */
-    if (summary && st->file > 0) s = reserve_tail(st, 0, history_slack(st));
+    if (summary && st->file > 0 && s == SW_OK) s = reserve_tail(st, 0, history_slack(st));
     for (size_t i = 0; st->sweeps && i < st->spec->n_sweeps; i++) {
         if (summary && st->file > 0 && st->sweeps[i].group > 0 && s == SW_OK) {
             char line[8192];
@@ -425,7 +422,8 @@ sw_status sw_store_close(sw_store **stp, const char *summary) {
     free(st->path);
     free(st->sweeps);
     free(st->run_line);
+    MPI_Comm comm = st->comm;
     free(st);
     *stp = NULL;
-    return s;
+    return agree(comm, 0, s);
 }

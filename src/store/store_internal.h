@@ -1,4 +1,5 @@
-/* store_internal.h: the store's private state, shared by its source files. */
+/* store_internal.h: the HDF5 backend's private state, shared by its source files. The backend's entry points
+ * (h5_store_*) are reached only through sw_store_hdf5 (store_hdf5.c), the store interface's operation table. */
 #ifndef SW_STORE_INTERNAL_H
 #define SW_STORE_INTERNAL_H
 
@@ -7,7 +8,8 @@
 #include "h5util.h"
 #include "mpisweep/store.h"
 
-enum { SW_FAILURE_MESSAGE_BYTES = 240, SW_FAILURE_LOG_CAPACITY = 10000 };
+/* A failure log message has the size of a task's failure reason. */
+enum { SW_FAILURE_MESSAGE_BYTES = SW_TASK_MSG_BYTES, SW_FAILURE_LOG_CAPACITY = 10000 };
 
 typedef struct sweep_handles {
     hid_t group;
@@ -22,7 +24,9 @@ typedef struct sweep_handles {
     char *history;        /* the history attribute including this run's start line */
 } sweep_handles;
 
-struct sw_store {
+typedef struct h5_store h5_store;
+
+struct h5_store {
     MPI_Comm comm;
     int rank;
     hid_t file;
@@ -36,10 +40,20 @@ struct sw_store {
     bool no_fill;         /* do not pre-fill new outputs with NaN */
 };
 
+/* The backend's operations (store.h describes each); the table in store_hdf5.c adapts them. */
+sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
+                        const sw_run_info *info, h5_store **out);
+sw_status h5_store_write_block(h5_store *st, const sw_result_block *b, int rank);
+sw_status h5_store_mark_range(h5_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t code);
+sw_status h5_store_log_failure(h5_store *st, size_t sweep, uint64_t task, int outcome, int rank, double seconds,
+                               const char *message);
+sw_status h5_store_read_status(h5_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t *status);
+sw_status h5_store_close(h5_store **st, const char *summary);
+
 /* Creates the whole layout of a new sweep group. Collective. */
-sw_status sw_store_create_sweep(sw_store *st, size_t i);
+sw_status sw_store_create_sweep(h5_store *st, size_t i);
 /* Opens the datasets of an existing sweep group (resume). Collective. */
-sw_status sw_store_open_sweep(sw_store *st, size_t i);
+sw_status sw_store_open_sweep(h5_store *st, size_t i);
 /* Closes a sweep's handles and frees its memory. */
 void sw_store_close_sweep(sweep_handles *h);
 /* Selects the elements of tasks [start, start + count) (row-major over the task dims) followed by `inner` elements

@@ -89,11 +89,7 @@ static sw_status write_tasks(const sweep_handles *h, hid_t d, hid_t memtype, con
     return s;
 }
 
-size_t sw_store_output_size(const sw_store *st, size_t sweep, size_t output) {
-    return st->sweeps[sweep].out_size[output];
-}
-
-sw_status sw_store_write_block(sw_store *st, const sw_result_block *b, int rank) {
+sw_status h5_store_write_block(h5_store *st, const sw_result_block *b, int rank) {
     const sweep_handles *h = &st->sweeps[b->sweep];
     if (b->count == 0) return SW_OK;
     for (size_t o = 0; o < h->n_outputs; o++)
@@ -109,7 +105,7 @@ sw_status sw_store_write_block(sw_store *st, const sw_result_block *b, int rank)
     return write_tasks(h, h->status, H5T_NATIVE_INT8, b->status, b->start, b->count, 1);
 }
 
-sw_status sw_store_mark_range(sw_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t code) {
+sw_status h5_store_mark_range(h5_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t code) {
     if (count == 0) return SW_OK;
     int8_t *codes = malloc(count);
     SW_CHECK_ALLOC(codes, "status marks");
@@ -132,7 +128,7 @@ static sw_status write_row(hid_t d, hid_t memtype, uint64_t row, const void *val
     return SW_OK;
 }
 
-sw_status sw_store_log_failure(sw_store *st, size_t sweep, uint64_t task, int outcome, int rank, double seconds,
+sw_status h5_store_log_failure(h5_store *st, size_t sweep, uint64_t task, int outcome, int rank, double seconds,
                                const char *message) {
     sweep_handles *h = &st->sweeps[sweep];
     if (h->fail_used >= h->fail_capacity) return SW_OK;
@@ -151,7 +147,7 @@ sw_status sw_store_log_failure(sw_store *st, size_t sweep, uint64_t task, int ou
     return write_row(h->fail_task, H5T_NATIVE_UINT64, row, &task); /* last: marks the row as used */
 }
 
-sw_status sw_store_read_status(sw_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t *status) {
+sw_status h5_store_read_status(h5_store *st, size_t sweep, uint64_t start, uint64_t count, int8_t *status) {
     const sweep_handles *h = &st->sweeps[sweep];
     if (count == 0) return SW_OK;
     hid_t fspace = H5Dget_space(h->status);

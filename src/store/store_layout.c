@@ -40,7 +40,7 @@ static sw_status create_dataset(hid_t group, const char *name, hid_t type, int r
 }
 
 /* Independent write of a whole small dataset by rank 0 (coordinates). */
-static sw_status write_whole(const sw_store *st, hid_t d, hid_t memtype, const void *buf, const char *what) {
+static sw_status write_whole(const h5_store *st, hid_t d, hid_t memtype, const void *buf, const char *what) {
     if (st->rank != 0) return SW_OK;
     SW_H5(H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), what);
     return SW_OK;
@@ -56,7 +56,7 @@ static size_t longest_choice(const sw_param *p) {
 }
 
 /* Writes the values of an axis as a 1-D dataset `name` over a dimension of length len. */
-static sw_status create_axis_values(sw_store *st, hid_t group, const char *name, const sw_param *p,
+static sw_status create_axis_values(h5_store *st, hid_t group, const char *name, const sw_param *p,
                                     const sw_axis *axis, hid_t *out) {
     hsize_t len = axis->len;
     sw_status s = SW_OK;
@@ -93,7 +93,7 @@ static sw_status create_axis_values(sw_store *st, hid_t group, const char *name,
     return s;
 }
 
-static sw_status create_index_coordinate(sw_store *st, hid_t group, const char *name, uint64_t len, hid_t *out) {
+static sw_status create_index_coordinate(h5_store *st, hid_t group, const char *name, uint64_t len, hid_t *out) {
     hsize_t n = len;
     int64_t *buf = malloc(len * sizeof *buf);
     SW_CHECK_ALLOC(buf, "a coordinate");
@@ -121,7 +121,7 @@ typedef struct scales {
     char coordinates[1024]; /* the CF `coordinates` attribute: the zip parameters */
 } scales;
 
-static sw_status create_task_scales(sw_store *st, hid_t g, const sw_sweep *sw, scales *sc) {
+static sw_status create_task_scales(h5_store *st, hid_t g, const sw_sweep *sw, scales *sc) {
     for (size_t d = 0; d < sw->n_dims; d++) {
         const sw_taskdim *td = &sw->dims[d];
         hid_t *ds = &sc->task[sc->n_task];
@@ -194,7 +194,7 @@ static sw_status attach(hid_t d, const scales *sc, const sw_output *o) {
     return SW_OK;
 }
 
-static sw_status create_outputs(sw_store *st, sweep_handles *h, const sw_sweep *sw, const scales *sc) {
+static sw_status create_outputs(h5_store *st, sweep_handles *h, const sw_sweep *sw, const scales *sc) {
     const sw_experiment *e = sw->exp;
     static const double nan_fill = NAN;
     for (size_t o = 0; o < e->n_outputs; o++) {
@@ -317,7 +317,7 @@ static sw_status alloc_handles(sweep_handles *h, const sw_sweep *sw) {
     return SW_OK;
 }
 
-sw_status sw_store_create_sweep(sw_store *st, size_t i) {
+sw_status sw_store_create_sweep(h5_store *st, size_t i) {
     const sw_sweep *sw = &st->spec->sweeps[i];
     sweep_handles *h = &st->sweeps[i];
     SW_TRY(alloc_handles(h, sw));
@@ -359,7 +359,7 @@ static sw_status count_failures(sweep_handles *h) {
     return SW_OK;
 }
 
-sw_status sw_store_open_sweep(sw_store *st, size_t i) {
+sw_status sw_store_open_sweep(h5_store *st, size_t i) {
     const sw_sweep *sw = &st->spec->sweeps[i];
     sweep_handles *h = &st->sweeps[i];
     SW_TRY(alloc_handles(h, sw));

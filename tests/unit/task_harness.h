@@ -1,8 +1,8 @@
-/* task_harness.h: the one way the unit tests run an experiment task, so that every test exercises a task exactly
- * as the runner (src/sched/compute.c) would and a fix to that reproduction lands in every test at once:
- *  - one task: the registry's defaults with a few overrides, check() first, a 64-byte aligned workspace of
- *    workspace_bytes, every output pre-filled with NaN, the key from a seed and sw_param_hash (replicate 0), and
- *    the runner's rule that an ok task has written every element of every output with a finite value;
+/* task_harness.h: the one way the unit tests run an experiment task: through the runner's own task executor
+ * (executor.h), so that every test exercises a task exactly as the scheduler does:
+ *  - one task: the registry's defaults with a few overrides, check() first, then sw_executor_run (aligned
+ *    workspace, NaN-filled outputs, the key from a seed and sw_param_hash for replicate 0, non-finite outputs of
+ *    an ok task turned into a failure, which a test reports);
  *  - a spec: load a jobs file, and run every task of it with the parameters and key the spec layer gives it;
  *  - the comparisons the tests share: x against x_exact within k standard errors, schema house rules, and
  *    tolerance assertions with readable failures.
@@ -19,27 +19,27 @@
 #include <time.h>
 
 #include "mpisweep/diag.h"
+#include "mpisweep/executor.h"
 #include "mpisweep/experiment.h"
 #include "mpisweep/spec.h"
 
 /* ==== one task ==== */
 
-/* 64 outputs is the runner's own limit (sw_compute_start). */
-enum { SW_TEST_MAX_PARAMS = 16, SW_TEST_MAX_OUTPUTS = 64 };
+enum { SW_TEST_MAX_PARAMS = 16 };
 
 typedef struct sw_test_task {
     const sw_experiment *e;
     sw_value param[SW_TEST_MAX_PARAMS];
-    double *out[SW_TEST_MAX_OUTPUTS]; /* allocated by a run; released by sw_test_task_free */
+    double *out[SW_MAX_OUTPUTS]; /* allocated by a run; released by sw_test_task_free */
     sw_outcome outcome;
-    char msg[256];
+    char msg[SW_TASK_MSG_BYTES];
 } sw_test_task;
 
 /* The experiment called name with its default parameters. */
 static inline sw_test_task sw_test_task_new(const char *name) {
     sw_test_task t = {.e = sw_experiment_find(name)};
     if (!t.e) fail_msg("experiment %s is not registered", name);
-    assert_true(t.e->n_params <= SW_TEST_MAX_PARAMS && t.e->n_outputs <= SW_TEST_MAX_OUTPUTS);
+    assert_true(t.e->n_params <= SW_TEST_MAX_PARAMS && t.e->n_outputs <= SW_MAX_OUTPUTS);
     sw_param_defaults(t.e, t.param);
     return t;
 }
@@ -105,8 +105,8 @@ static inline bool sw_test_task_check(sw_test_task *t) {
 
 /* The key the runner gives replicate 0 of a sweep seeded with seed, for the task's current parameters. */
 static inline sw_rng_key sw_test_task_key(const sw_test_task *t, uint64_t seed) {
-    sw_rng_key key = {.seed = seed};
-    sw_param_hash(t->e, t->param, key.hash);
+    sw_rng_key key;
+    sw_task_key(t->e, t->param, seed, 0, &key);
     return key;
 }
 
@@ -115,34 +115,23 @@ static inline void sw_test_task_alloc_outputs(sw_test_task *t) {
         size_t count = sw_output_count(t->e, &t->e->outputs[o], t->param);
         t->out[o] = malloc((count ? count : 1) * sizeof(double)); /* malloc(0) may be NULL */
         assert_non_null(t->out[o]);
-        for (size_t k = 0; k < count; k++) t->out[o][k] = NAN; /* so that an element never written shows */
-    }
-}
-
-/* The runner turns a non-finite output of an ok task into a failure; a test stops at the first one. */
-static inline void sw_test_task_assert_finite(const sw_test_task *t) {
-    for (size_t o = 0; o < t->e->n_outputs; o++) {
-        size_t count = sw_output_count(t->e, &t->e->outputs[o], t->param);
-        for (size_t k = 0; k < count; k++)
-            if (!isfinite(t->out[o][k]))
-                fail_msg("%s: output %s[%zu] is %g", t->e->name, t->e->outputs[o].name, k, t->out[o][k]);
     }
 }
 
 /* Runs the task with key and returns its outcome (also in t->outcome, its reason in t->msg) without judging it:
  * for tests that expect a failure, and for callers that report it themselves. check() must accept the
- * parameters, as the spec validator guarantees the runner; an ok task must have finite outputs. */
+ * parameters, as the spec validator guarantees the runner. An ok run() that left a non-finite output fails the
+ * test here (the executor would record it as non_finite): a test stops at the first one. */
 static inline sw_outcome sw_test_task_try_key(sw_test_task *t, const sw_rng_key *key) {
     if (!sw_test_task_check(t)) fail_msg("%s rejected its parameters: %s", t->e->name, t->msg);
-    size_t bytes = t->e->workspace_bytes ? t->e->workspace_bytes(t->param) : 0;
-    void *work = bytes ? aligned_alloc(64, (bytes + 63) / 64 * 64) : NULL;
-    if (bytes) assert_non_null(work);
     sw_test_task_alloc_outputs(t);
-    sw_task task = {
-        .param = t->param, .key = *key, .work = work, .out = t->out, .msg = t->msg, .msg_size = sizeof t->msg};
-    t->outcome = t->e->run(&task);
-    free(work);
-    if (t->outcome == SW_TASK_OK) sw_test_task_assert_finite(t);
+    sw_executor exec = {0};
+    sw_task_report report;
+    t->outcome = sw_executor_run(&exec, t->e, t->param, key, t->out, NULL, &report);
+    sw_executor_free(&exec);
+    snprintf(t->msg, sizeof t->msg, "%s", report.msg);
+    if (report.caught_non_finite)
+        fail_msg("%s: %s", t->e->name, report.msg);
     return t->outcome;
 }
 

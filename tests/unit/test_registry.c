@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpisweep/executor.h"
 #include "mpisweep/experiment.h"
 
 static size_t violations;
@@ -251,39 +252,29 @@ static void test_check_passes_on_defaults(void **state) {
     assert_int_equal(violations, 0);
 }
 
-/* Runs e on its defaults as the runner does: 64-byte aligned workspace of workspace_bytes, NaN-filled outputs. */
+/* Runs e on its defaults through the runner's task executor. */
 static void run_on_defaults(const sw_experiment *e) {
     sw_value *v = calloc(e->n_params + 1, sizeof *v);
     double **out = calloc(e->n_outputs + 1, sizeof *out);
-    size_t *count = calloc(e->n_outputs + 1, sizeof *count);
-    assert_true(v && out && count);
+    assert_true(v && out);
+    assert_true(e->n_outputs <= SW_MAX_OUTPUTS);
     sw_param_defaults(e, v);
-    size_t bytes = e->workspace_bytes ? e->workspace_bytes(v) : 0;
-    size_t rounded = (bytes + 63) / 64 * 64;
-    void *work = aligned_alloc(64, rounded ? rounded : 64);
-    assert_non_null(work);
     for (size_t i = 0; i < e->n_outputs; i++) {
-        count[i] = sw_output_count(e, &e->outputs[i], v);
-        out[i] = malloc((count[i] ? count[i] : 1) * sizeof **out);
+        size_t count = sw_output_count(e, &e->outputs[i], v);
+        out[i] = malloc((count ? count : 1) * sizeof **out);
         assert_non_null(out[i]);
-        for (size_t j = 0; j < count[i]; j++) out[i][j] = NAN;
     }
-    char msg[512] = "";
-    sw_task task = {.param = v, .work = work, .out = out, .msg = msg, .msg_size = sizeof msg};
-    sw_param_hash(e, v, task.key.hash);
-    sw_outcome outcome = e->run(&task);
-    if (outcome != SW_TASK_OK) {
-        violation(e, NULL, "run() on the defaults returns '%s': %s", sw_outcome_name(outcome), msg);
-    } else {
-        for (size_t i = 0; i < e->n_outputs; i++) {
-            size_t bad = 0;
-            for (size_t j = 0; j < count[i]; j++) bad += !isfinite(out[i][j]);
-            if (bad) violation(e, e->outputs[i].name, "%zu of %zu elements not finite (or not written)", bad, count[i]);
-        }
-    }
+    sw_executor exec = {0};
+    sw_task_report report;
+    sw_rng_key key;
+    sw_task_key(e, v, 0, 0, &key);
+    sw_outcome outcome = sw_executor_run(&exec, e, v, &key, out, NULL, &report);
+    if (report.caught_non_finite)
+        violation(e, NULL, "not every output element is finite (or written): %s", report.msg);
+    else if (outcome != SW_TASK_OK)
+        violation(e, NULL, "run() on the defaults returns '%s': %s", sw_outcome_name(outcome), report.msg);
+    sw_executor_free(&exec);
     for (size_t i = 0; i < e->n_outputs; i++) free(out[i]);
-    free(work);
-    free(count);
     free(out);
     free(v);
 }

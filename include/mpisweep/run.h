@@ -1,0 +1,54 @@
+/* run.h: one run of mpisweep as a library call: what `mpisweep run` does after MPI_Init, callable from the CLI, a
+ * C test, a simulator (SimGrid) or any MPI program (the model is IOR's ior_run).
+ *
+ * sw_run duplicates the caller's communicator (with MPI_ERRORS_RETURN, so every MPI error comes back as a status),
+ * reads the spec files on rank 0 and broadcasts their text, loads the same sweeps on every rank, records
+ * provenance, opens the store chosen by the config (the HDF5 file, the null store, the memory store), schedules
+ * every pending task, closes the store and returns what happened. It never calls exit() or MPI_Abort(), and never
+ * finalises MPI: the caller owns the process. Errors follow comm.h's contract: every rank returns the same status,
+ * except SW_ERR_MPI, after which the caller must MPI_Abort.
+ */
+#ifndef SW_RUN_H
+#define SW_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mpi.h>
+
+#include "mpisweep/sched.h"
+#include "mpisweep/store.h"
+
+typedef struct sw_run_config {
+    const char *const *specs;  /* spec files (rank 0 reads them) */
+    size_t n_specs;
+    uint64_t max_tasks;        /* tasks per sweep allowed; 0: SW_SPEC_DEFAULT_MAX_TASKS */
+    const sw_store_ops *store; /* the backend: &sw_store_hdf5, &sw_store_null, &sw_store_memory */
+    void *store_arg;           /* the backend's argument (sw_store_memory: an sw_memory_results to fill) */
+    const char *output;        /* the store's path (the HDF5 file) */
+    sw_open_mode mode;
+    bool no_fill;              /* HDF5: do not pre-fill new outputs with NaN */
+    sw_run_options sched;      /* scheduling; sched.log is ignored: sw_run's log is used */
+    bool deadline_from_slurm;  /* with sched.deadline == 0: inside a Slurm job, the job's end time is the deadline */
+    const char *command;       /* the command line, for provenance; NULL: "(library call)" */
+} sw_run_config;
+
+/* Runs the config's spec. Collective over comm: every rank passes an identical config (the spec files need only
+ * exist on rank 0). log (rank 0's matters) receives the spec's diagnostics and the progress reports; NULL: silent.
+ * On return *result is the same on every rank; on an error before scheduling it holds zero counts, and
+ * result->error_rank names the rank that failed first (print its message there). Errors: SW_ERR_SPEC (the
+ * diagnostics went to log), the store's errors (store.h), the scheduler's (sched.h), SW_ERR_MPI, SW_ERR_NOMEM.
+ * When result->abandoned, compute threads still run tasks of the spec, which is then not freed; the caller should
+ * end the process soon (the CLI uses _exit). */
+sw_status sw_run(const sw_run_config *config, MPI_Comm comm, FILE *log, sw_run_result *result);
+
+/* The process exit code that a run ending with status s and result r should return (status.h's codes): 0 all
+ * done, 1 some tasks failed, 3 interrupted and resumable, else the status's code. Not collective. */
+int sw_run_exit_code(sw_status s, const sw_run_result *r);
+
+/* One line that says how the run ended ("complete; this run: 12 tasks in 0.5 s ...; file: 12 ok, ..."), as the
+ * result file's history records it. Not collective. */
+void sw_run_summary(const sw_run_result *r, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,59 @@
+/* coord.h: the coordinator (rank 0 only, private to the scheduler): the work queue of every sweep, chunk sizing,
+ * the stop logic and progress reports. It talks to no one: sched.c feeds it requests and reports. */
+#ifndef SW_SCHED_COORD_H
+#define SW_SCHED_COORD_H
+
+#include <stdbool.h>
+
+#include "messages.h"
+#include "mpisweep/sched.h"
+
+typedef struct range {
+    uint64_t start, end;
+} range;
+
+typedef struct sweep_queue {
+    range *ranges;
+    size_t n_ranges, next;
+    uint64_t remaining;     /* tasks not handed out yet */
+    double mean, max;       /* measured task seconds */
+    uint64_t measured;
+    double bytes_per_task;
+} sweep_queue;
+
+typedef struct coord {
+    const sw_spec *spec;
+    const sw_run_options *opt;
+    int size;
+    sweep_queue *q;
+    size_t current;         /* sweep being handed out */
+    uint64_t remaining;     /* all sweeps */
+    uint64_t total, ok, failed, failed_run, ran, to_run;
+    bool *told_stop, *final;
+    int n_final;
+    sw_stop_reason stop;
+    int signal, signals;    /* first signal; most signals any one rank received */
+    bool drain_sent, abort_sent;
+    double stop_time, t0;
+    uint64_t requests;      /* work requests answered, and the time spent on them */
+    double service_seconds;
+    double last_progress;
+    double last_progress_fraction;
+    uint64_t last_progress_ran;
+    bool progress_bar;
+} coord;
+
+sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size);
+void sw_coord_free(coord *c);
+/* Answers a work request from `rank`. */
+void sw_coord_assign(coord *c, int rank, msg_reply *reply);
+/* Takes a report from `rank` (finished item, signal, or final). */
+void sw_coord_report(coord *c, int rank, const msg_report *r);
+/* Asks for a stop; idempotent. */
+void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal);
+/* Prints progress when due. */
+void sw_coord_progress(coord *c, bool final);
+/* Marks the unassigned tasks as skipped in the file (after --max-failures). */
+sw_status sw_coord_mark_skipped(coord *c, sw_store *store);
+
+#endif
