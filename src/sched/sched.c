@@ -11,10 +11,12 @@
 #include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
 
-static volatile sig_atomic_t signal_count = 0, first_signal = 0;
+/* Process-wide, as signals are. A run counts only the signals that arrive after it started (a library caller may
+ * run again after a run that a signal stopped). */
+static volatile sig_atomic_t signal_count = 0, last_signal = 0;
 
 static void on_signal(int sig) {
-    if (!first_signal) first_signal = sig;
+    last_signal = sig;
     signal_count++;
 }
 
@@ -49,7 +51,8 @@ typedef struct worker {
     bool draining, aborting, abort_done;
     bool final_sent, finalized;
     bool tail;
-    int signals_seen;        /* signals noticed so far */
+    int signals_seen;        /* signal_count when last looked at (at the start: the signals of earlier runs) */
+    int first_signal;        /* the first signal of this run, 0 before */
     int stop_requests;       /* 1: drain; 2: abort (signals more than SIGNAL_DEBOUNCE apart) */
     double first_signal_time;
     uint64_t ran;
@@ -171,7 +174,8 @@ static sw_status watch_signals(worker *w) {
     int seen = signal_count;
     if (seen == w->signals_seen) return SW_OK;
     double now = sw_now();
-    if (w->signals_seen == 0) {
+    if (w->first_signal == 0) {
+        w->first_signal = last_signal;
         w->first_signal_time = now;
         w->stop_requests = 1;
     } else if (now - w->first_signal_time > SIGNAL_DEBOUNCE) {
@@ -180,7 +184,7 @@ static sw_status watch_signals(worker *w) {
     w->signals_seen = seen;
     /* The count is this rank's, and the coordinator takes the largest over ranks: mpirun and srun deliver one
      * Ctrl-C to every rank. */
-    msg_report r = {.kind = REPORT_SIGNAL, .signals = w->stop_requests, .signal = first_signal};
+    msg_report r = {.kind = REPORT_SIGNAL, .signals = w->stop_requests, .signal = w->first_signal};
     start_drain(w);
     if (w->stop_requests >= 2) start_abort(w);
     return send_report(w, &r);
@@ -422,6 +426,7 @@ sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, cons
     }
     w->comm = comm;
     w->store = store;
+    w->signals_seen = signal_count;
     s = SW_MPI_STATUS(MPI_Comm_rank(comm, &w->rank));
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Comm_size(comm, &w->size));
     if (s == SW_OK) s = run_worker(w, spec, opt, result);

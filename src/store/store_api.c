@@ -20,8 +20,11 @@ sw_status sw_store_open(const sw_store_ops *ops, void *arg, MPI_Comm comm, const
         return s;
     }
     st->ops = ops;
-    s = ops->open(comm, path, spec, mode, info, arg, &st->state);
+    sw_status mine = ops->open(comm, path, spec, mode, info, arg, &st->state);
+    /* A backend agrees itself (every rank fails or none); this only makes sure, for backends written later. */
+    s = sw_comm_agree(comm, mine, NULL);
     if (s != SW_OK) {
+        if (mine == SW_OK) ops->close(st->state, NULL);
         free(st);
         return s;
     }
