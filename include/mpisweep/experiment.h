@@ -97,6 +97,24 @@ typedef struct sw_output {
     sw_dim dims[SW_MAX_OUTPUT_DIMS];
 } sw_output;
 
+/* What an output is to the others, from the schema's naming rule: x_se is the standard error of x, x_exact the
+ * exact value x estimates, x_limit its limit (in n or t); an output with such a companion is an estimate; any
+ * other is a plain value. The result file records the role of every output (attributes role and role_of), so
+ * that readers need not know the rule. */
+#define SW_ROLE_TABLE(X)                                                                                    \
+    X(SW_ROLE_VALUE, "value", NULL)                                                                        \
+    X(SW_ROLE_ESTIMATE, "estimate", NULL)                                                                  \
+    X(SW_ROLE_STANDARD_ERROR, "standard_error", "_se")                                                     \
+    X(SW_ROLE_EXACT, "exact", "_exact")                                                                    \
+    X(SW_ROLE_LIMIT, "limit", "_limit")
+
+typedef enum sw_output_role {
+#define SW_ROLE_ENUM(name, text, suffix) name,
+    SW_ROLE_TABLE(SW_ROLE_ENUM)
+#undef SW_ROLE_ENUM
+} sw_output_role;
+
+
 /* ---- running a task ---- */
 /* SW_MAX_OUTPUTS: the most outputs an experiment may declare (the registry test checks it; the executor relies on
  * it). SW_TASK_MSG_BYTES: the size of the reason a failed task leaves (task->msg), which is also the size of a
@@ -139,6 +157,11 @@ const sw_experiment *sw_experiment_find(const char *name);
 int sw_param_index(const sw_experiment *e, const char *name);
 /* Index of the output called name in e->outputs, or -1. */
 int sw_output_index(const sw_experiment *e, const char *name);
+/* The role of output o of e (see SW_ROLE_TABLE); for a companion (standard error, exact, limit) *of is the index
+ * of the output it belongs to, else -1. Not collective. */
+sw_output_role sw_output_role_of(const sw_experiment *e, size_t o, int *of);
+/* The role's name as the file records it ("standard_error"). */
+const char *sw_output_role_name(sw_output_role role);
 /* A parameter vector holding every default (list parameters borrow their def_list). v has e->n_params slots. */
 void sw_param_defaults(const sw_experiment *e, sw_value *v);
 /* Extent of output dimension d for these parameters (>= 0; negative results are reported as 0). */

@@ -33,6 +33,47 @@ int sw_output_index(const sw_experiment *e, const char *name) {
     return -1;
 }
 
+static const struct {
+    const char *name, *suffix;
+} role_table[] = {
+#define SW_ROLE_ROW(name, text, suffix) {text, suffix},
+    SW_ROLE_TABLE(SW_ROLE_ROW)
+#undef SW_ROLE_ROW
+};
+
+const char *sw_output_role_name(sw_output_role role) {
+    return (size_t)role < SW_COUNT(role_table) ? role_table[role].name : "value";
+}
+
+/* The output that `name` is the companion of under `suffix` ("x" for "x_se"), or -1. */
+static int companion_of(const sw_experiment *e, const char *name, const char *suffix) {
+    size_t n = strlen(name), k = strlen(suffix);
+    if (n <= k || strcmp(name + n - k, suffix) != 0) return -1;
+    for (size_t i = 0; i < e->n_outputs; i++)
+        if (strlen(e->outputs[i].name) == n - k && strncmp(e->outputs[i].name, name, n - k) == 0) return (int)i;
+    return -1;
+}
+
+/* The role output o has by its own name (a companion's), with the output it belongs to; SW_ROLE_VALUE and -1 when
+ * its name makes it no companion. */
+static sw_output_role companion_role(const sw_experiment *e, size_t o, int *of) {
+    for (size_t r = 0; r < SW_COUNT(role_table); r++)
+        if (role_table[r].suffix && (*of = companion_of(e, e->outputs[o].name, role_table[r].suffix)) >= 0)
+            return (sw_output_role)r;
+    *of = -1;
+    return SW_ROLE_VALUE;
+}
+
+sw_output_role sw_output_role_of(const sw_experiment *e, size_t o, int *of) {
+    sw_output_role role = companion_role(e, o, of);
+    if (role != SW_ROLE_VALUE) return role;
+    for (size_t i = 0; i < e->n_outputs; i++) {
+        int owner;
+        if (i != o && companion_role(e, i, &owner) != SW_ROLE_VALUE && owner == (int)o) return SW_ROLE_ESTIMATE;
+    }
+    return SW_ROLE_VALUE;
+}
+
 void sw_param_defaults(const sw_experiment *e, sw_value *v) {
     for (size_t i = 0; i < e->n_params; i++) {
         const sw_param *p = &e->params[i];

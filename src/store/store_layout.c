@@ -194,6 +194,15 @@ static sw_status attach(hid_t d, const scales *sc, const sw_output *o) {
     return SW_OK;
 }
 
+/* The output's role among the others (experiment.h), so that readers need not re-derive it from names. */
+static sw_status describe_role(hid_t d, const sw_experiment *e, size_t o) {
+    int of;
+    sw_output_role role = sw_output_role_of(e, o, &of);
+    SW_TRY(sw_h5_attr_string(d, "role", sw_output_role_name(role)));
+    if (of >= 0) SW_TRY(sw_h5_attr_string(d, "role_of", e->outputs[of].name));
+    return SW_OK;
+}
+
 static sw_status create_outputs(h5_store *st, sweep_handles *h, const sw_sweep *sw, const scales *sc) {
     const sw_experiment *e = sw->exp;
     static const double nan_fill = NAN;
@@ -206,6 +215,7 @@ static sw_status create_outputs(h5_store *st, sweep_handles *h, const sw_sweep *
         SW_TRY(create_dataset(h->group, out->name, H5T_IEEE_F64LE, rank, dims, st->no_fill ? NULL : &nan_fill,
                               &h->outputs[o]));
         SW_TRY(describe(h->outputs[o], out->unit, out->help));
+        SW_TRY(describe_role(h->outputs[o], e, o));
         SW_TRY(attach(h->outputs[o], sc, out));
     }
     return SW_OK;

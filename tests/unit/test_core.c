@@ -139,11 +139,30 @@ static void test_param_hash_and_format(void **state) {
     assert_int_equal(sw_output_index(e, "u"), 2);
 }
 
+/* Output roles follow the naming rule: a companion needs its estimate; a suffix alone makes no companion. */
+static void test_output_roles(void **state) {
+    (void)state;
+    static const sw_output outs[] = {{.name = "m"}, {.name = "m_se"}, {.name = "m_exact"}, {.name = "n"},
+                                     {.name = "v_limit"}, {.name = "r_limit"}, {.name = "r"}};
+    const sw_experiment e = {.name = "roles", .outputs = outs, .n_outputs = SW_COUNT(outs)};
+    static const sw_output_role want[] = {SW_ROLE_ESTIMATE, SW_ROLE_STANDARD_ERROR, SW_ROLE_EXACT, SW_ROLE_VALUE,
+                                          SW_ROLE_VALUE, SW_ROLE_LIMIT, SW_ROLE_ESTIMATE};
+    static const int want_of[] = {-1, 0, 0, -1, -1, 6, -1};
+    for (size_t o = 0; o < SW_COUNT(outs); o++) {
+        int of = -2;
+        assert_int_equal(sw_output_role_of(&e, o, &of), want[o]);
+        assert_int_equal(of, want_of[o]);
+    }
+    assert_string_equal(sw_output_role_name(SW_ROLE_STANDARD_ERROR), "standard_error");
+    assert_int_equal(SW_OUTCOME_COUNT, 8);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exit_codes),    cmocka_unit_test(test_error_record),
         cmocka_unit_test(test_diag),          cmocka_unit_test(test_hash_canonical),
         cmocka_unit_test(test_outcomes),      cmocka_unit_test(test_param_hash_and_format),
+        cmocka_unit_test(test_output_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
