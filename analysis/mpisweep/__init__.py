@@ -9,13 +9,13 @@
 
 Command line: /usr/bin/python3 -m mpisweep report FILE -o DIR (see python3 -m mpisweep --help).
 """
-from .loader import (BOOKKEEPING, experiments, STATUS_NAMES, ResultFileError, failures, fixed_parameters, list_sweeps,
-                     mean_over_replicates, open_sweep, output_names, parameter, status_counts, status_labels,
-                     task_dims, to_dataframe)
+from .loader import (BOOKKEEPING, experiments, ResultFileError, companion, failures, fixed_parameters, list_sweeps,
+                     mean_over_replicates, open_sweep, output_names, output_role, parameter, status_code,
+                     status_counts, status_labels, status_names, task_dims, to_dataframe)
 
 __all__ = ["list_sweeps", "experiments", "open_sweep", "to_dataframe", "failures", "report", "plot_sweep", "mean_over_replicates",
            "fixed_parameters", "parameter", "status_counts", "status_labels", "task_dims", "output_names",
-           "STATUS_NAMES", "BOOKKEEPING", "ResultFileError"]
+           "status_names", "status_code", "output_role", "companion", "BOOKKEEPING", "ResultFileError"]
 
 
 def report(path, outdir, sweeps=None, *, strict=False):

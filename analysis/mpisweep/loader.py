@@ -16,10 +16,8 @@ from ._deps import require
 
 np, h5py, h5netcdf, xr, pd = require("numpy", "h5py", "h5netcdf", "xarray", "pandas")
 
-#: task_status codes, as in the file's flag_values / flag_meanings attributes.
-STATUS_NAMES = ("pending", "ok", "failed", "non_finite", "not_converged", "numerical_failure",
-                "rejected_parameters", "skipped")
-OK, PENDING, SKIPPED = 1, 0, 7
+#: Outcomes that are not failures (every other outcome in the file's flag_meanings is one, as the runner counts).
+NOT_FAILURES = ("pending", "ok", "skipped")
 #: Variables the runner adds to every sweep beside the experiment's outputs.
 BOOKKEEPING = ("task_status", "task_seconds", "task_rank")
 #: Task dimensions that are not parameters of the experiment.
@@ -103,13 +101,60 @@ def task_dims(ds):
     return list(ds["task_status"].dims)
 
 
+def _names_from_attrs(attrs):
+    values = np.atleast_1d(np.asarray(attrs["flag_values"])).tolist()
+    meanings = _text(attrs["flag_meanings"])
+    meanings = meanings.split() if isinstance(meanings, str) else [_text(m) for m in meanings]
+    return {int(v): str(m) for v, m in zip(values, meanings)}
+
+
+def status_names(ds):
+    """{code: outcome name} of task_status, read from the file's CF flag_values / flag_meanings attributes."""
+    return _names_from_attrs(ds["task_status"].attrs)
+
+
+def status_code(ds, name):
+    """The task_status code of outcome ``name`` ('ok', 'pending', ...) in this file."""
+    for code, n in status_names(ds).items():
+        if n == name:
+            return code
+    raise KeyError(f"the file's task_status has no outcome {name!r}")
+
+
 def status_counts(ds):
-    """Counts of task outcomes: a dict with every name of STATUS_NAMES, plus 'failed_any' (codes 2-6)."""
+    """Counts of task outcomes: a dict with every outcome name of the file's flag_meanings, plus 'failed_any'
+    (every failure outcome) and 'total'."""
     codes = np.asarray(ds["task_status"].values).ravel()
-    counts = {name: int(np.count_nonzero(codes == k)) for k, name in enumerate(STATUS_NAMES)}
-    counts["failed_any"] = int(np.count_nonzero((codes >= 2) & (codes <= 6)))
+    counts = {name: int(np.count_nonzero(codes == k)) for k, name in status_names(ds).items()}
+    counts["failed_any"] = sum(n for name, n in counts.items() if name not in NOT_FAILURES)
     counts["total"] = int(codes.size)
     return counts
+
+
+#: Roles of outputs that belong to another output (the file's ``role`` attribute; ``role_of`` names the other).
+COMPANION_ROLES = ("standard_error", "exact", "limit")
+_SUFFIX_ROLES = (("_se", "standard_error"), ("_exact", "exact"), ("_limit", "limit"))
+
+
+def output_role(ds, v):
+    """(role, role_of) of output v: role is 'value', 'estimate', 'standard_error', 'exact' or 'limit', as the
+    runner records it in the file; role_of names the output a companion belongs to (None otherwise). Files from
+    before roles were recorded get the runner's naming rule (x_se, x_exact, x_limit belong to x)."""
+    a = ds[v].attrs
+    if "role" in a:
+        return str(a["role"]), (str(a["role_of"]) if "role_of" in a else None)
+    for suffix, role in _SUFFIX_ROLES:
+        if v.endswith(suffix) and v[: -len(suffix)] in ds.data_vars:
+            return role, v[: -len(suffix)]
+    return "value", None
+
+
+def companion(ds, v, role):
+    """The name of v's companion of the given role ('standard_error', 'exact', 'limit'), or None."""
+    for w in ds.data_vars:
+        if w != v and output_role(ds, w) == (role, v):
+            return w
+    return None
 
 
 def open_sweep(path, sweep, *, mask=True):
@@ -124,7 +169,7 @@ def open_sweep(path, sweep, *, mask=True):
 
     With mask=True (the default), every output of a task whose status is not ok (pending, failed, non-finite,
     not converged, numerical failure, rejected parameters, skipped) is NaN; ``task_status`` itself is kept
-    (int8 with CF flag_values/flag_meanings; see STATUS_NAMES). With mask=False the values are as stored.
+    (int8 with CF flag_values/flag_meanings; see status_names). With mask=False the values are as stored.
 
     Works on a file that a run is still writing: the tasks finished so far have status ok.
     """
@@ -150,7 +195,7 @@ def open_sweep(path, sweep, *, mask=True):
                     complete=bool(counts["pending"] == 0 and counts["skipped"] == 0))
     ds.attrs.setdefault("sweep", sweep)
     if mask:
-        ok = ds["task_status"] == OK
+        ok = ds["task_status"] == status_code(ds, "ok")
         for v in output_names(ds):
             attrs, encoding = ds[v].attrs, ds[v].encoding
             ds[v] = ds[v].where(ok)
@@ -179,8 +224,9 @@ def parameter(ds, name):
 def status_labels(ds):
     """task_status as strings ('ok', 'pending', ...), a DataArray over the task dimensions."""
     codes = ds["task_status"].values.astype(int)
-    names = np.array(STATUS_NAMES + ("unknown",), dtype=object)
-    labels = names[np.where((codes >= 0) & (codes < len(STATUS_NAMES)), codes, len(STATUS_NAMES))]
+    names = status_names(ds)
+    labels = np.vectorize(lambda c: names.get(int(c), "unknown"), otypes=[object])(codes) if codes.size else \
+        np.empty(codes.shape, dtype=object)
     return xr.DataArray(labels, dims=ds["task_status"].dims, coords=ds["task_status"].coords, name="status")
 
 
@@ -233,12 +279,13 @@ def failures(path, sweep):
     _check_sweep(path, sweep)
     with _h5_open(path) as f:
         g = f[sweep]
+        names = _names_from_attrs(g["task_status"].attrs)
         log = g["failures"]
         task = log["task"][...]
         used = task != np.iinfo(np.uint64).max
         df = pd.DataFrame({
             "task": task[used].astype(np.int64),
-            "outcome": [STATUS_NAMES[c] if 0 <= c < len(STATUS_NAMES) else str(c) for c in log["outcome"][...][used]],
+            "outcome": [names.get(int(c), str(c)) for c in log["outcome"][...][used]],
             "rank": log["rank"][...][used],
             "seconds": log["seconds"][...][used],
             "message": [_text(m).rstrip("\0") if not isinstance(m, str) else m for m in log["message"][...][used]],
@@ -259,32 +306,38 @@ def failures(path, sweep):
 def mean_over_replicates(ds):
     """Averages a sweep over its ``replicate`` dimension (if any), combining standard errors.
 
-    For an output x with a companion x_se, the mean's SE is sqrt(sum x_se^2)/R over the R finite replicates.
-    For an output without one, x_se is added from the spread across replicates, std/sqrt(R), when R > 1.
+    For an output x with a standard-error companion (role standard_error, e.g. x_se), the mean's SE is
+    sqrt(sum x_se^2)/R over the R finite replicates. For an output without one, x_se is added from the spread
+    across replicates, std/sqrt(R), when R > 1, with role standard_error.
     task_status becomes the number of ok replicates (``ok_replicates``), and is dropped.
     """
     if "replicate" not in ds.dims:
         return ds
     out = xr.Dataset(attrs=dict(ds.attrs))
-    n_ok = (ds["task_status"] == OK).sum("replicate")
+    n_ok = (ds["task_status"] == status_code(ds, "ok")).sum("replicate")
     for v in output_names(ds):
         da = ds[v]
         if "replicate" not in da.dims:
             out[v] = da
             continue
-        if v.endswith("_se") and v[:-3] in ds.data_vars:
+        role, _ = output_role(ds, v)
+        added_se = False
+        if role == "standard_error":
             n = da.notnull().sum("replicate")
             out[v] = np.sqrt((da ** 2).sum("replicate", skipna=True)) / n.where(n > 0)
         else:
             out[v] = da.mean("replicate", skipna=True)
-            if v + "_se" not in ds.data_vars:
+            if role in ("value", "estimate") and companion(ds, v, "standard_error") is None \
+                    and v + "_se" not in ds.data_vars:
                 n = da.notnull().sum("replicate")
                 spread = da.std("replicate", ddof=1, skipna=True) / np.sqrt(n.where(n > 1))
                 if float(np.nanmax(np.abs(spread.values), initial=0.0)) > 0:
                     out[v + "_se"] = spread
-                    out[v + "_se"].attrs = {"units": da.attrs.get("units", "1"),
+                    out[v + "_se"].attrs = {"units": da.attrs.get("units", "1"), "role": "standard_error",
+                                            "role_of": v,
                                             "long_name": f"standard error of {v} across replicates"}
-        out[v].attrs = dict(da.attrs)
+                    added_se = True
+        out[v].attrs = dict(da.attrs, role="estimate") if added_se else dict(da.attrs)
     out["ok_replicates"] = n_ok
     out["ok_replicates"].attrs = {"units": "1", "long_name": "replicates whose task succeeded"}
     for c in ds.coords:

@@ -1,7 +1,9 @@
-/* sched.h: running the tasks of a spec over MPI: one coordinator, every rank a worker.
+/* sched.h: running the tasks of a spec over MPI: one coordinator, every rank a worker. Normally reached through
+ * sw_run (run.h), which sets up the communicator, the spec and the store.
  *
- * Every rank runs a compute thread that executes tasks (pure computation: no MPI, no HDF5, signals blocked) and a
- * main thread that owns every MPI and HDF5 call: it fetches work, writes finished blocks of results, and on rank 0
+ * Every rank runs a compute thread that executes tasks through the task executor (executor.h: pure computation,
+ * no MPI, no I/O, signals blocked) and a main thread that owns every MPI and store call: it fetches work, writes
+ * finished blocks of results through the store interface (store.h; the scheduler knows no backend), and on rank 0
  * also coordinates. Rank 0 therefore computes as well, N ranks keep N cores busy, and a task that runs for hours
  * never stops a rank from answering the coordinator or a signal.
  *

@@ -111,7 +111,7 @@ typedef struct provenance {
 static void library_versions(const sw_store_ops *store, char *buf, size_t n) {
     char mpi[MPI_MAX_LIBRARY_VERSION_STRING] = "MPI", backend[256] = "";
     int len = 0;
-    MPI_Get_library_version(mpi, &len);
+    if (MPI_Get_library_version(mpi, &len) != MPI_SUCCESS) snprintf(mpi, sizeof mpi, "MPI (version unknown)");
     mpi[strcspn(mpi, ",\n")] = '\0';
     store->versions(backend, sizeof backend);
     snprintf(buf, n, "mpisweep %s; %s; %s%s%s", SW_VERSION, mpi, backend, backend[0] ? "; " : "",
@@ -182,7 +182,7 @@ static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_
     sw_status s = sw_comm_agree(comm, gather_provenance(comm, rank, cfg, &p, &opt.deadline), NULL);
     if (s != SW_OK) return s;
     int size = 1;
-    MPI_Comm_size(comm, &size);
+    SW_MPI(MPI_Comm_size(comm, &size));
     sw_run_info info = {.command = p.command, .host = p.host, .slurm_job = getenv("SLURM_JOB_ID"),
                         .versions = p.versions, .n_ranks = size, .no_fill = cfg->no_fill};
     sw_store *store = NULL;
@@ -213,6 +213,9 @@ sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_ru
     if (s != SW_OK && s != SW_ERR_MPI) s = sw_comm_agree(comm, s, &result->error_rank);
     if (s == SW_ERR_MPI) result->error_rank = rank; /* this rank's own */
     if (!result->abandoned) sw_spec_free(&spec); /* an abandoned task may still read it */
-    if (s != SW_ERR_MPI) MPI_Comm_free(&comm);
+    if (s != SW_ERR_MPI) { /* a communicator that cannot be freed is an MPI failure like any other */
+        sw_status freed = SW_MPI_STATUS(MPI_Comm_free(&comm));
+        if (s == SW_OK) s = freed;
+    }
     return s;
 }

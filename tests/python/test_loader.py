@@ -60,7 +60,11 @@ def test_units_long_names_and_provenance(structure):
     for v in mpisweep.output_names(ds) + ["x", "k", "draws", "task_seconds"]:
         assert "units" in ds[v].attrs and "long_name" in ds[v].attrs, v
     assert ds["task_seconds"].attrs["units"] == "s"
-    assert ds["task_status"].attrs["flag_meanings"].split() == list(mpisweep.STATUS_NAMES)
+    # the outcome names come from the file (the runner's table), not from a copy in Python
+    assert list(mpisweep.status_names(ds).values()) == ds["task_status"].attrs["flag_meanings"].split() == [
+        "pending", "ok", "failed", "non_finite", "not_converged", "numerical_failure", "rejected_parameters",
+        "skipped"]
+    assert mpisweep.status_code(ds, "ok") == 1 and mpisweep.status_code(ds, "skipped") == 7
     a = ds.attrs
     assert a["experiment"] == "noop" and a["seed"] == 5 and a["replicates"] == 2 and a["n_tasks"] == 24
     assert "sweep: layout" in a["spec"] and a["spec_file"].endswith("structure.yaml")
@@ -103,6 +107,19 @@ def test_to_dataframe_is_tidy(structure):
         mpisweep.to_dataframe(structure, "histogram", ["hist", "var_angle"])   # different own dimensions
 
 
+def test_output_roles_come_from_the_file(structure):
+    hist = mpisweep.open_sweep(structure, "histogram")
+    assert (hist["mean_angle"].attrs["role"], hist["mean_angle_se"].attrs["role"]) == ("estimate", "standard_error")
+    assert hist["mean_angle_se"].attrs["role_of"] == "mean_angle" and hist["hist_exact"].attrs["role"] == "exact"
+    assert mpisweep.output_role(hist, "var_angle_exact") == ("exact", "var_angle")
+    assert mpisweep.companion(hist, "hist", "standard_error") == "hist_se"
+    lay = mpisweep.open_sweep(structure, "layout")
+    assert mpisweep.output_role(lay, "u_mean") == ("value", None)
+    # the loader follows the attribute, not the name: a renamed companion is still found
+    renamed = hist.rename({"mean_angle_se": "spread_of_mean"})
+    assert mpisweep.companion(renamed, "mean_angle", "standard_error") == "spread_of_mean"
+
+
 def test_mean_over_replicates_combines_standard_errors(structure):
     ds = mpisweep.open_sweep(structure, "histogram")
     assert "replicate" not in ds.dims and mpisweep.mean_over_replicates(ds) is ds
@@ -111,6 +128,7 @@ def test_mean_over_replicates_combines_standard_errors(structure):
     assert "replicate" not in m.dims and m["ok_replicates"].values.min() == 2
     np.testing.assert_allclose(m["u_mean"], lay["u_mean"].mean("replicate"))
     np.testing.assert_allclose(m["u_mean_se"], lay["u_mean"].std("replicate", ddof=1) / np.sqrt(2))
+    assert mpisweep.output_role(m, "u_mean_se") == ("standard_error", "u_mean")
 
 
 def test_errors_are_clear(structure, work):

@@ -1,12 +1,10 @@
 """Panels several experiments share: pulls against exact values, p-value scatter, 1/sqrt(N) convergence."""
-from .core import COLORS, MARKERS, THEORY_SUFFIXES, as_da, legend, np, slope_guide, xr
+from .core import COLORS, MARKERS, as_da, legend, np, se_name, slope_guide, theory_names, xr
 
 
 def _exact_name(ds, y):
-    for suf in THEORY_SUFFIXES:
-        if (y + suf) in ds.data_vars:
-            return y + suf
-    return None
+    names = theory_names(ds, y)
+    return names[0] if names else None
 
 
 def _xvals(v, x, like):
@@ -23,9 +21,9 @@ def pulls(ax, v, ys, x, *, logx=False, labels=None, band=2.0):
     xs_all = []
     for k, y in enumerate(ys):
         e = _exact_name(ds, y)
-        if y not in ds.data_vars or e is None or (y + "_se") not in ds.data_vars:
+        if y not in ds.data_vars or e is None or se_name(ds, y) is None:
             continue
-        se = ds[y + "_se"]
+        se = ds[se_name(ds, y)]
         z = (ds[y] - ds[e]) / se.where(se > 0)
         xs = _xvals(v, x, z)
         zs = np.asarray(z.values, dtype=float).ravel()
@@ -94,8 +92,8 @@ def convergence(ax, v, ys, x, *, labels=None):
         lab = labels[k] if labels else y
         ax.plot(xs[fin], es[fin], ls="none", marker=MARKERS[k % len(MARKERS)], ms=3.5, alpha=0.55, color=c,
                 label=f"{lab}: |error|" + (" / exact" if rel else ""))
-        if (y + "_se") in ds.data_vars:
-            se = ds[y + "_se"] / np.abs(ex) if rel else ds[y + "_se"]
+        if se_name(ds, y):
+            se = ds[se_name(ds, y)] / np.abs(ex) if rel else ds[se_name(ds, y)]
             dims = [d for d in se.dims if d != "replicate"]
             sem = se.mean("replicate") if "replicate" in se.dims else se
             other = [d for d in dims if d != (x if x in ds.dims else None)]

@@ -10,7 +10,7 @@ import math
 import textwrap
 
 from .._deps import require
-from ..loader import INDEX_DIMS, OK, mean_over_replicates, output_names, task_dims
+from ..loader import INDEX_DIMS, companion, mean_over_replicates, output_names, output_role, status_code, task_dims
 
 np, xr = require("numpy", "xarray")
 require("matplotlib")
@@ -20,7 +20,20 @@ from matplotlib.lines import Line2D  # noqa: E402
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
           "#7f7f7f", "#393b79", "#637939"]
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "<", ">", "h", "p", "*"]
-THEORY_SUFFIXES = ("_exact", "_limit", "_mp", "_pred", "_population", "_null", "_mle")
+#: Companion roles that hold a theoretical value of an output (the file's ``role`` attribute), in preference order.
+THEORY_ROLES = ("exact", "limit")
+
+
+def se_name(ds, y):
+    """The standard-error companion of output y (role standard_error in the file), or None."""
+    return companion(ds, y, "standard_error") if y in ds.data_vars else None
+
+
+def theory_names(ds, y):
+    """The theoretical companions of output y (roles exact, then limit), possibly empty."""
+    if y not in ds.data_vars:
+        return []
+    return [n for n in (companion(ds, y, r) for r in THEORY_ROLES) if n is not None]
 MAX_SERIES = 10
 
 
@@ -112,7 +125,7 @@ class View:
         return name
 
     def n_ok(self):
-        return int((self.raw["task_status"] == OK).sum())
+        return int((self.raw["task_status"] == status_code(self.raw, "ok")).sum())
 
 
 # ---- figures ----
@@ -254,16 +267,13 @@ def plot_lines(ax, view, y, x, *, series=None, se="auto", exact="auto", label=No
     S = None
     if isinstance(se, (str, xr.DataArray)) and not (isinstance(se, str) and se == "auto"):
         S = as_da(view, se)
-    elif se == "auto" and yname and (yname + "_se") in ds.data_vars and transform is None:
-        S = ds[yname + "_se"]
+    elif se == "auto" and yname and se_name(ds, yname) and transform is None:
+        S = ds[se_name(ds, yname)]
     E = None
     if isinstance(exact, (str, xr.DataArray)) and not (isinstance(exact, str) and exact == "auto"):
         E = as_da(view, exact)
-    elif exact == "auto" and yname:
-        for suf in THEORY_SUFFIXES[:2]:
-            if (yname + suf) in ds.data_vars:
-                E = ds[yname + suf]
-                break
+    elif exact == "auto" and yname and theory_names(ds, yname):
+        E = ds[theory_names(ds, yname)[0]]
     Xb = X.broadcast_like(Y) if X.dims or Y.dims else X
     Yb = Y.broadcast_like(Xb) if Xb.dims else Y
     groups, note = iter_series(view, Yb, X, series, max_series)
@@ -403,17 +413,15 @@ def bars(ax, view, ys, by, *, labels=None, se="auto", exact="auto", logy=False, 
             else:
                 sub = Y
             vals.append(float(sub.mean(skipna=True)) if np.isfinite(sub.values).any() else np.nan)
-            if isinstance(y, str) and se == "auto" and (y + "_se") in ds.data_vars:
-                s = ds[y + "_se"].where(mask.broadcast_like(ds[y + "_se"])) if B.dims else ds[y + "_se"]
+            if isinstance(y, str) and se == "auto" and se_name(ds, y):
+                S = ds[se_name(ds, y)]
+                s = S.where(mask.broadcast_like(S)) if B.dims else S
                 errs.append(float(np.sqrt((s ** 2).mean(skipna=True))) if np.isfinite(s.values).any() else 0.0)
             else:
                 errs.append(0.0)
             e = None
-            if isinstance(y, str) and exact == "auto":
-                for suf in THEORY_SUFFIXES:
-                    if (y + suf) in ds.data_vars:
-                        e = ds[y + suf]
-                        break
+            if isinstance(y, str) and exact == "auto" and theory_names(ds, y):
+                e = ds[theory_names(ds, y)[0]]
             if e is not None:
                 se_ = e.where(mask.broadcast_like(e)) if B.dims else e
                 exs.append(float(se_.mean(skipna=True)) if np.isfinite(se_.values).any() else np.nan)
@@ -446,16 +454,11 @@ def families(view):
     taken = set()
     fams = []
     for v in names:
-        if v.endswith("_se") and v[:-3] in names:
+        role, of = output_role(view.ds, v)
+        if of in names and (role == "standard_error" or role in THEORY_ROLES):
             continue
-        theory_of = None
-        for suf in THEORY_SUFFIXES:
-            if v.endswith(suf) and v[: -len(suf)] in names:
-                theory_of = v[: -len(suf)]
-        if theory_of:
-            continue
-        se = v + "_se" if (v + "_se") in view.ds.data_vars else None
-        th = [v + s for s in THEORY_SUFFIXES if (v + s) in names]
+        se = se_name(view.ds, v)
+        th = [t for t in theory_names(view.ds, v) if t in names]
         fams.append((v, se, th))
         taken.add(v)
     return fams
@@ -497,15 +500,14 @@ def task_bars(ax, view, ys, *, labels=None, se="auto", exact="auto", logy=False)
             Y = Y.isel({d: i for d, i in sel.items() if d in Y.dims})
             vals.append(float(np.nanmean(Y.values)) if np.isfinite(Y.values).any() else np.nan)
             s = None
-            if isinstance(y, str) and se == "auto" and (y + "_se") in ds.data_vars:
-                s = ds[y + "_se"].isel({d: i for d, i in sel.items() if d in ds[y + "_se"].dims})
+            if isinstance(y, str) and se == "auto" and se_name(ds, y):
+                S = ds[se_name(ds, y)]
+                s = S.isel({d: i for d, i in sel.items() if d in S.dims})
             errs.append(float(np.nanmean(s.values)) if s is not None and np.isfinite(s.values).any() else 0.0)
             e = None
-            if isinstance(y, str) and exact == "auto":
-                for suf in THEORY_SUFFIXES:
-                    if (y + suf) in ds.data_vars:
-                        e = ds[y + suf].isel({d: i for d, i in sel.items() if d in ds[y + suf].dims})
-                        break
+            if isinstance(y, str) and exact == "auto" and theory_names(ds, y):
+                T = ds[theory_names(ds, y)[0]]
+                e = T.isel({d: i for d, i in sel.items() if d in T.dims})
             exs.append(float(np.nanmean(e.values)) if e is not None and np.isfinite(e.values).any() else np.nan)
         pos = np.arange(len(combos)) - 0.4 + width * (j + 0.5)
         ax.bar(pos, np.asarray(vals) - bottom, width * 0.9, bottom=bottom, yerr=errs, color=COLORS[j % len(COLORS)],
