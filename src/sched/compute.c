@@ -1,6 +1,5 @@
 /* compute.c: the compute thread. It runs tasks through the task executor and nothing else: no MPI, no store, no
  * signals. */
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -176,7 +176,8 @@ static sw_status combine(mem_store *m, mem_sweep *ms) {
         if (any[t] && !ms->written[t]) {
             s->status[t] = 0;
             s->seconds[t] = 0;
-            for (size_t o = 0; o < s->n_outputs; o++) memset(s->out[o] + t * s->out_size[o], 0, s->out_size[o] * 8);
+            for (size_t o = 0; o < s->n_outputs; o++)
+                memset(s->out[o] + t * s->out_size[o], 0, s->out_size[o] * sizeof(double));
         }
     if (m->rank != 0) /* rank 0 alone carries the earlier statuses */
         for (uint64_t t = 0; t < s->n_tasks; t++)
