@@ -1,5 +1,6 @@
 /* coord.h: the coordinator (rank 0 only, private to the scheduler): the work queue of every sweep, chunk sizing,
- * the stop logic and progress reports. It talks to no one: sched.c feeds it requests and reports. */
+ * the stop logic and progress reports (to the run's log stream). It sends no messages: sched.c feeds it requests
+ * and reports; it reads the store's task status once at the start and marks skipped tasks at the end. */
 #ifndef SW_SCHED_COORD_H
 #define SW_SCHED_COORD_H
 
