@@ -6,7 +6,8 @@
  * The experiment is looked up in the registry and run() on the given parameters (defaults for the rest, list
  * parameters as "a,b,c") through the runner's own task executor (executor.h: NaN fill, aligned workspace, key,
  * non-finite check), with the outputs allocated once and a new replicate per task; a task that is not ok stops
- * the benchmark. One warm-up task sizes a batch so that a sample takes at least --min-time seconds;
+ * the benchmark. The figure therefore includes what the runner adds to every task, among it the executor's two
+ * monotonic clock reads (together about 50 ns here, which shows only for the noop experiment). One warm-up task sizes a batch so that a sample takes at least --min-time seconds;
  * --repeat samples are timed and the seconds per task printed as
  *     seconds_per_task MEDIAN MIN MAX tasks_per_sample B samples N clock C
  * --print adds every output of the last task (name = value ...), for comparing against another implementation.
