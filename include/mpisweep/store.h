@@ -16,7 +16,8 @@
  * Layout of group /<sweep> (readable as-is by xarray.open_dataset(path, group=sweep, engine="h5netcdf")):
  *   <dim>            coordinate of each task dimension (dimension scale): grid values, point, replicate
  *   <zip param>      values along `point` (listed in every variable's `coordinates` attribute)
- *   <output>         float64 [task dims..., own dims...], NaN until computed; attributes units, long_name
+ *   <output>         float64 [task dims..., own dims...], NaN until computed; attributes units, long_name, role
+ *                    (experiment.h: value, estimate, standard_error, exact, limit) and role_of for a companion
  *   task_status      int8 [task dims], CF flag_values/flag_meanings (the outcome table of experiment.h)
  *   task_seconds     float64 [task dims], wall time of each task
  *   task_rank        int32 [task dims], rank that ran it (-1: not run)
