@@ -11,9 +11,11 @@
 #include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
 
-/* Process-wide, as signals are. A run counts only the signals that arrive after it started (a library caller may
- * run again after a run that a signal stopped). */
+/* Process-wide, as signals are. A run counts the signals that arrived since the previous run ended (or since the
+ * handlers were installed): one that comes while the spec loads or the file opens stops the run as soon as it
+ * starts, and a library caller may run again after a run that a signal stopped. */
 static volatile sig_atomic_t signal_count = 0, last_signal = 0;
+static int signals_consumed = 0; /* signal_count when the last run ended (main thread only) */
 
 static void on_signal(int sig) {
     last_signal = sig;
@@ -51,7 +53,7 @@ typedef struct worker {
     bool draining, aborting, abort_done;
     bool final_sent, finalized;
     bool tail;
-    int signals_seen;        /* signal_count when last looked at (at the start: the signals of earlier runs) */
+    int signals_seen;        /* signal_count when last looked at (at the start: what earlier runs consumed) */
     int first_signal;        /* the first signal of this run, 0 before */
     int stop_requests;       /* 1: drain; 2: abort (signals more than SIGNAL_DEBOUNCE apart) */
     double first_signal_time;
@@ -426,10 +428,11 @@ sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, cons
     }
     w->comm = comm;
     w->store = store;
-    w->signals_seen = signal_count;
+    w->signals_seen = signals_consumed;
     s = SW_MPI_STATUS(MPI_Comm_rank(comm, &w->rank));
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Comm_size(comm, &w->size));
     if (s == SW_OK) s = run_worker(w, spec, opt, result);
+    signals_consumed = signal_count;
     if (!w->abandoned) free(w);
     return s;
 }

@@ -268,7 +268,8 @@ static void *send_signal_later(void *arg) {
 }
 
 /* SIGUSR1 to rank 0 alone, after 0.4 s: the run drains (running tasks finish, the rest stay pending), returns ok
- * with stop = signal and exit code 3; resuming the memory results completes them, identical to the reference. */
+ * with stop = signal and exit code 3; resuming the memory results completes them. A signal before the run's
+ * scheduling starts counts as well; one from an earlier run does not (the resume above would stop at once). */
 static void check_drain(void) {
     const char *specs[] = {slow_yaml};
     sw_memory_results got = {0};
@@ -297,6 +298,13 @@ static void check_drain(void) {
     for (uint64_t t = 0; local_ok && t < 60; t++)
         CHECK(got.sweeps[0].status[t] == SW_TASK_OK && got.sweeps[0].out[0][t] >= 0.04, "task %llu after resume",
               (unsigned long long)t);
+    sw_memory_results_free(&got);
+    /* A signal that comes before the scheduler starts (while the spec loads, the store opens) stops the run too. */
+    cfg = config_for(specs, &sw_store_memory, &got, "unused");
+    if (rank == 0) raise(SIGUSR1);
+    s = sw_run(&cfg, MPI_COMM_WORLD, NULL, &r);
+    CHECK(s == SW_OK && r.stop == SW_STOP_SIGNAL && r.pending > 0, "early signal: %s, stop %d, %llu pending",
+          sw_status_name(s), (int)r.stop, (unsigned long long)r.pending);
     sw_memory_results_free(&got);
 }
 
