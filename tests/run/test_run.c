@@ -288,9 +288,9 @@ static void check_drain(void) {
     if (rank == 0) pthread_join(helper, NULL);
     CHECK(s == SW_OK && r.stop == SW_STOP_SIGNAL && r.signal == SIGUSR1, "drain: %s, stop %d, signal %d",
           sw_status_name(s), (int)r.stop, r.signal);
-    CHECK(r.ok > 0 && r.pending > 0 && r.ok + r.pending == 60 && !r.abandoned,
-          "drain: %llu ok, %llu pending of 60, abandoned %d", (unsigned long long)r.ok, (unsigned long long)r.pending,
-          r.abandoned);
+    /* No task may have finished yet when a slow start-up (sanitizers, a loaded machine) lets the signal come first. */
+    CHECK(r.pending > 0 && r.ok + r.pending == 60 && !r.abandoned, "drain: %llu ok, %llu pending of 60, abandoned %d",
+          (unsigned long long)r.ok, (unsigned long long)r.pending, r.abandoned);
     CHECK(sw_run_exit_code(s, &r) == SW_EXIT_INTERRUPTED, "drain: exit code %d", sw_run_exit_code(s, &r));
     cfg.mode = SW_STORE_RESUME;
     s = sw_run(&cfg, MPI_COMM_WORLD, NULL, &r);
