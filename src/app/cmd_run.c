@@ -1,6 +1,5 @@
 /* cmd_run.c: `mpisweep run`: validate on rank 0, open the file collectively, schedule, close, agree on the exit
  * code. */
-#include <cblas.h>
 #include <hdf5.h>
 #include <mpi.h>
 #include <signal.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "blas_info.h"
 #include "mpisweep/version.h"
 
 /* The job's end time inside Slurm: SLURM_JOB_END_TIME where Slurm sets it (not 22.05), else squeue's end time
@@ -43,10 +43,13 @@ static void versions(char *buf, size_t n) {
     int len = 0;
     MPI_Get_library_version(mpi, &len);
     mpi[strcspn(mpi, ",\n")] = '\0';
+    for (char *c = mpi; *c; c++) if (*c == '\t') *c = ' '; /* MPICH: "MPICH Version:\t4.0.2" */
     unsigned maj, min, rel;
     H5get_libversion(&maj, &min, &rel);
-    snprintf(buf, n, "mpisweep %s; %s; HDF5 %u.%u.%u (parallel); %s", SW_VERSION, mpi, maj, min, rel,
-             openblas_get_config());
+    char blas[256];
+    sw_blas_describe(blas, sizeof blas);
+    /* MPICH's library version string is 8 kB; its first line names the MPI. */
+    snprintf(buf, n, "mpisweep %s; %.200s; HDF5 %u.%u.%u (parallel); %s", SW_VERSION, mpi, maj, min, rel, blas);
 }
 
 static void command_line(int argc, char **argv, char *buf, size_t n) {

@@ -2,7 +2,14 @@
 # failed check with a message saying what was expected.
 set -u
 : "${MPISWEEP:?set by CTest}" "${SW_MPIEXEC:=mpirun}" "${SW_H5DIFF:=h5diff}" "${SW_WORK:=$(mktemp -d)}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# The launcher's own settings, by flavour (CMake's SW_MPI_FLAVOUR): Open MPI refuses root without two variables and
+# more ranks than cores without oversubscription; MPICH's Hydra needs neither.
+: "${SW_MPI_FLAVOUR:=openmpi}"
+case "$SW_MPI_FLAVOUR" in
+  openmpi) export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 ;;
+  mpich) ;;
+  *) echo "lib.sh: unknown MPI flavour '$SW_MPI_FLAVOUR', launching with plain '$SW_MPIEXEC -n N'" >&2 ;;
+esac
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 rm -rf "$SW_WORK" && mkdir -p "$SW_WORK" && cd "$SW_WORK" || exit 1
 checks=0
