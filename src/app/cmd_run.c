@@ -185,6 +185,7 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli_in) {
         fprintf(stderr, "mpisweep: %s -> %s\n", summary, cli.output);
         if (code == SW_EXIT_INTERRUPTED) fprintf(stderr, "mpisweep: resume with: --resume -o %s\n", cli.output);
         if (code == SW_EXIT_TASKS_FAILED) fprintf(stderr, "mpisweep: failure messages: mpisweep status %s\n", cli.output);
+        sw_note_launcher_banner(code);
     }
     if (!result.abandoned) sw_spec_free(&spec); /* an abandoned task may still read it */
     return finish(comm, code, result.abandoned);
