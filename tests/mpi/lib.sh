@@ -42,6 +42,15 @@ launcher_exit_after_signal() {
   pass "$2: the launcher exits $1"
 }
 
+# rank_pids: the rank processes of the run that spawn started last: mpirun's children (Open MPI), or the children
+# of mpiexec's hydra_pmi_proxy (MPICH).
+rank_pids() {
+  local c
+  for c in $(pgrep -P "$pid"); do
+    if [ "$(cat "/proc/$c/comm" 2> /dev/null)" = hydra_pmi_proxy ]; then pgrep -P "$c"; else echo "$c"; fi
+  done
+}
+
 # expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in last.log, and checks its exit code.
 expect_exit() {
   local want=$1 what=$2; shift 2
