@@ -24,6 +24,9 @@ mpirun_sweep() {
   if [ "$n" -eq 0 ]; then "$MPISWEEP" "$@"; else "$SW_MPIEXEC" -n "$n" "$MPISWEEP" "$@"; fi
 }
 
+# mpirun_sweep_with BINARY N ARGS...: as mpirun_sweep, with another mpisweep binary (an installed one).
+mpirun_sweep_with() { local MPISWEEP=$1; shift; mpirun_sweep "$@"; }
+
 # spawn N LOG ARGS...: starts mpisweep in the background (mpirun itself, not a subshell, so that $pid is the
 # process a user would signal); sets pid.
 spawn() {
