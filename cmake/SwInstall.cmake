@@ -64,3 +64,23 @@ install(FILES completions/mpisweep.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bas
         RENAME mpisweep)
 install(CODE "file(CREATE_LINK mpisweep
   \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/bash-completion/completions/mpisweep-submit\" SYMBOLIC)")
+
+# ---- Debian package: cpack -G DEB in the build directory ----------------------------------------------------------
+# Run-time dependencies from dpkg-shlibdeps (the MPI, HDF5, BLAS, yaml, GSL libraries the binary links), plus the
+# launcher of the MPI it was built with.
+set(CPACK_PACKAGE_NAME mpisweep)
+set(CPACK_PACKAGE_CONTACT "mpisweep maintainers <mpisweep@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "distributed parallel runner for numerical parameter sweeps (MPI + parallel HDF5)")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION science)
+if(SW_MPI_FLAVOUR STREQUAL "mpich")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "mpich")
+  set(CPACK_PACKAGE_NAME mpisweep-mpich)
+elseif(SW_MPI_FLAVOUR STREQUAL "openmpi")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "openmpi-bin")
+endif()
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "slurm-client, python3-xarray, python3-h5netcdf, python3-matplotlib")
+set(CPACK_GENERATOR DEB)
+include(CPack)
