@@ -24,19 +24,23 @@ static const char *library_of_dgemm(void) {
 void sw_blas_describe(char *buf, size_t n) {
     if (n == 0) return;
     const char *lib = library_of_dgemm();
-    if (openblas_get_config) snprintf(buf, n, "%s (%s)", openblas_get_config(), lib);
-    else if (bli_info_get_version_str) snprintf(buf, n, "BLIS %s (%s)", bli_info_get_version_str(), lib);
+    /* Several BLAS can be loaded at once (Debian's liblapack.so.3 may be OpenBLAS's): the vendor is the one whose
+     * library serves cblas_dgemm. */
+    if (openblas_get_config && strstr(lib, "openblas")) snprintf(buf, n, "%s (%s)", openblas_get_config(), lib);
+    else if (bli_info_get_version_str && strstr(lib, "blis"))
+        snprintf(buf, n, "BLIS %s (%s)", bli_info_get_version_str(), lib);
     else snprintf(buf, n, "BLAS %s", lib);
 }
 
 int sw_blas_single_thread(void) {
+    int done = 0; /* every BLAS that is loaded, whichever serves which routine */
     if (openblas_set_num_threads) {
         openblas_set_num_threads(1);
-        return 1;
+        done = 1;
     }
     if (bli_thread_set_num_threads) {
         bli_thread_set_num_threads(1);
-        return 1;
+        done = 1;
     }
-    return 0;
+    return done;
 }
