@@ -9,6 +9,8 @@ include(CMakePackageConfigHelpers)
 
 install(PROGRAMS slurm/submit slurm/mpisweep.sbatch DESTINATION ${CMAKE_INSTALL_DATADIR}/mpisweep/slurm)
 install(FILES slurm/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/mpisweep/slurm)
+install(CODE "set(SW_INSTALL_BINDIR \"${CMAKE_INSTALL_BINDIR}\")\nset(SW_INSTALL_DATADIR \"${CMAKE_INSTALL_DATADIR}\")")
+install(SCRIPT cmake/SwInstallSbatch.cmake)
 install(DIRECTORY jobs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/mpisweep/jobs FILES_MATCHING PATTERN "*.yaml")
 install(CODE "file(MAKE_DIRECTORY \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
   file(CREATE_LINK ../${CMAKE_INSTALL_DATADIR}/mpisweep/slurm/submit

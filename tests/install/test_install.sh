@@ -22,6 +22,9 @@ expect_exit 0 "mpisweep-submit --dry-run from the prefix, no mpisweep on PATH" \
   "$P/bin/mpisweep-submit" "$P/share/mpisweep/jobs/tiny/angle.yaml" -o out.h5 -n 2 -t 5 --dry-run
 expect_log "^export MPISWEEP=$P/bin/mpisweep "
 expect_log "^#SBATCH -n 2$"
+grep -qF 'MPISWEEP=${MPISWEEP:-'"$P"'/bin/mpisweep}' "$P/share/mpisweep/slurm/mpisweep.sbatch" ||
+  fail "the installed mpisweep.sbatch does not default to $P/bin/mpisweep"
+pass "the installed mpisweep.sbatch defaults to the installed binary (for a plain sbatch)"
 
 pages=$(ls "$P/share/man/man1/"*.1 2> /dev/null | wc -l)
 [ "$pages" -eq 6 ] || fail "expected 6 man pages (mpisweep and its 5 commands), found $pages"
