@@ -24,6 +24,10 @@ start 2 "$f"
 kill -USR1 $pid
 wait $pid; code=$?
 launcher_exit_after_signal "$code" "SIGUSR1 to mpirun drains"
+if [ "$SW_MPI_FLAVOUR" = openmpi ]; then
+  grep -q "exit 3 (interrupted, resumable) is mpisweep's own exit code" run.log || { cat run.log; fail "no note on mpirun's banner"; }
+  pass "exit 3 under mpirun: rank 0 explains mpirun's banner"
+fi
 expect_exit 3 "status of the drained file says resumable" "$MPISWEEP" status "$f"
 
 f=mpirun_int.h5
