@@ -32,8 +32,9 @@ install(FILES ${CMAKE_BINARY_DIR}/mpisweepConfig.cmake ${CMAKE_BINARY_DIR}/mpisw
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mpisweep)
 
 # ---- man pages: help2man over the built binary's --help, so a page cannot say what --help does not ---------------
+# Not in sanitizer or fuzzing builds: their binary is for tests, and LeakSanitizer's exit code would fail help2man.
 find_program(SW_HELP2MAN help2man)
-if(SW_HELP2MAN)
+if(SW_HELP2MAN AND NOT SW_SANITIZE AND NOT SW_FUZZ)
   set(SW_MAN_PAGES "")
   set(SW_MAN_NAME_ "distributed parallel runner for numerical parameter sweeps")
   set(SW_MAN_NAME_run "run the sweeps of spec files into one parallel HDF5 file")
@@ -59,7 +60,7 @@ if(SW_HELP2MAN)
   endforeach()
   add_custom_target(man ALL DEPENDS ${SW_MAN_PAGES})
   install(FILES ${SW_MAN_PAGES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-else()
+elseif(NOT SW_HELP2MAN)
   message(STATUS "mpisweep: help2man not found: no man pages (Debian: help2man)")
 endif()
 install(FILES completions/mpisweep.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
