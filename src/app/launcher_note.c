@@ -3,8 +3,8 @@
  * Open MPI 4's mpirun (ORTE's errmgr) reports any rank's non-zero exit as "Primary job terminated normally, but 1
  * process returned a non-zero exit code. Per user-direction, the job has been aborted." The banner cannot be
  * turned off without losing the exit code: with orte_abort_on_non_zero_status=0 mpirun exits 0 (measured with
- * 4.1.4). So rank 0 says, with its summary and before any rank exits, that the code is mpisweep's own. MPICH's mpiexec and srun print
- * no banner, and there is nothing to explain. */
+ * 4.1.4). So rank 0 says, with its summary and before any rank exits, that the code is mpisweep's own. MPICH's
+ * mpiexec and srun print no banner, and there is nothing to explain. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
