@@ -2,8 +2,8 @@
 # Spack, vendor trees), and defines one imported target per dependency. Nothing here needs pkg-config: it is used
 # for hints when present. Results, all INTERFACE/IMPORTED targets:
 #   MPI::MPI_C and HDF5_* (parallel, built with the same MPI), sw::blas (BLAS + LAPACK + LAPACKE), sw::yaml,
-#   sw_gsl, Threads::Threads; RANDOM123_INCLUDE_DIR; SW_MPI_FLAVOUR (openmpi, mpich or other) and
-#   MPIEXEC_EXECUTABLE for the tests.
+#   sw_gsl, Threads::Threads; RANDOM123_INCLUDE_DIR; for the tests SW_MPI_FLAVOUR (openmpi, mpich or other),
+#   MPIEXEC_EXECUTABLE and SW_MPIEXEC_OVERSUBSCRIBE (the launcher's flag for more ranks than cores, if it needs one).
 
 # ---- MPI and its parallel HDF5 ------------------------------------------------------------------------------------
 # SW_MPI=openmpi|mpich picks one of Debian's co-installed MPIs by its suffixed wrappers (mpicc.mpich, h5pcc.mpich,
@@ -26,6 +26,13 @@ elseif(MPI_C_LIBRARY_VERSION_STRING MATCHES "MPICH")
   set(SW_MPI_FLAVOUR mpich)
 else()
   set(SW_MPI_FLAVOUR other)
+endif()
+# Launcher flags for tests that start more ranks than there are cores: Open MPI refuses without --oversubscribe;
+# MPICH's Hydra oversubscribes by default and does not know the option.
+if(SW_MPI_FLAVOUR STREQUAL "openmpi")
+  set(SW_MPIEXEC_OVERSUBSCRIBE --oversubscribe)
+else()
+  set(SW_MPIEXEC_OVERSUBSCRIBE "")
 endif()
 message(STATUS "mpisweep: MPI ${SW_MPI_FLAVOUR} (${MPI_C_LIBRARIES}), launcher ${MPIEXEC_EXECUTABLE}")
 
