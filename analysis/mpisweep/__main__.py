@@ -52,5 +52,10 @@ def main(argv=None):
         return 2
 
 
+def report_command():
+    """The console script mpisweep-report (pyproject.toml): the same as python3 -m mpisweep report."""
+    return main(["report"] + sys.argv[1:])
+
+
 if __name__ == "__main__":
     sys.exit(main())

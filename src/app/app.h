@@ -40,6 +40,10 @@ int sw_cmd_status(const char *path);
 /* Prints the current error (message and, with MPISWEEP_TRACE=1, the traceback) as "mpisweep: error: ...". */
 void sw_report_error(sw_status s, int rank, int size);
 
+/* Under Open MPI's mpirun, on rank 0, for exit codes 1 and 3: prints a line saying that the abort banner mpirun is
+ * about to print reports mpisweep's own exit code. Not collective. */
+void sw_note_launcher_banner(int code);
+
 /* Loads specs with the CLI's limits, printing every diagnostic. */
 sw_status sw_load_specs(const sw_cli *cli, sw_spec **spec);
 

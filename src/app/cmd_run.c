@@ -32,6 +32,7 @@ static void tell_user(const sw_cli *cli, const sw_run_result *r, int code) {
     fprintf(stderr, "mpisweep: %s -> %s\n", summary, cli->output);
     if (code == SW_EXIT_INTERRUPTED) fprintf(stderr, "mpisweep: resume with: --resume -o %s\n", cli->output);
     if (code == SW_EXIT_TASKS_FAILED) fprintf(stderr, "mpisweep: failure messages: mpisweep status %s\n", cli->output);
+    sw_note_launcher_banner(code);
 }
 
 int sw_cmd_run(int argc, char **argv, const sw_cli *cli) {

@@ -1,11 +1,11 @@
 /* main.c: entry point. Commands that need no MPI (plan, status, experiments, describe) never initialise it. */
-#include <cblas.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "blas_info.h"
 
 void sw_report_error(sw_status s, int rank, int size) {
     const char *msg = sw_error_message();
@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
     gsl_set_error_handler_off();
     /* Ranks are the parallelism: one BLAS thread per rank keeps N ranks on N cores from fighting over them, and
      * keeps BLAS summation order, and so every result bit, independent of the machine's thread settings. */
-    openblas_set_num_threads(1);
+    sw_blas_single_thread();
     sw_cli cli;
     sw_status s = sw_cli_parse(argc, argv, &cli);
     if (s == SW_ERR_INTERRUPTED) { /* --help or --version was printed */

@@ -1,13 +1,13 @@
 /* run.c: one run as a library call (run.h): spec on rank 0 broadcast to all, provenance, store, scheduler. */
 #include "mpisweep/run.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "blas_info.h"
 #include "mpisweep/comm.h"
 #include "mpisweep/version.h"
 
@@ -113,9 +113,12 @@ static void library_versions(const sw_store_ops *store, char *buf, size_t n) {
     int len = 0;
     if (MPI_Get_library_version(mpi, &len) != MPI_SUCCESS) snprintf(mpi, sizeof mpi, "MPI (version unknown)");
     mpi[strcspn(mpi, ",\n")] = '\0';
+    for (char *c = mpi; *c; c++) if (*c == '\t') *c = ' '; /* MPICH: "MPICH Version:\t4.0.2" */
     store->versions(backend, sizeof backend);
-    snprintf(buf, n, "mpisweep %s; %s; %s%s%s", SW_VERSION, mpi, backend, backend[0] ? "; " : "",
-             openblas_get_config());
+    char blas[256];
+    sw_blas_describe(blas, sizeof blas);
+    /* MPICH's library version string is 8 kB; its first line names the MPI. */
+    snprintf(buf, n, "mpisweep %s; %.200s; %s%s%s", SW_VERSION, mpi, backend, backend[0] ? "; " : "", blas);
 }
 
 /* Rank 0's host, command line and deadline are the run's. Collective. */

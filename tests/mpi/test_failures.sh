@@ -3,6 +3,20 @@
 . "$(dirname "$0")/lib.sh"
 data=$SW_TESTS/../data/runner
 expect_exit 1 "a sweep with failing tasks exits 1" mpirun_sweep 2 run "$data/failing.yaml" -o f.h5 --progress none
+# Exit 1 under a launcher: mpisweep's summary comes first; Open MPI's mpirun then prints its abort banner for any
+# non-zero exit, which rank 0 explains beforehand; MPICH's mpiexec prints none.
+summary=$(grep -n "mpisweep: complete" last.log | head -1 | cut -d: -f1)
+[ -n "$summary" ] || { cat last.log >&2; fail "no summary line under the launcher"; }
+banner=$(grep -n "^Primary job" last.log | head -1 | cut -d: -f1)
+case "$SW_MPI_FLAVOUR" in
+  openmpi)
+    note=$(grep -n "exit 1 (some tasks failed) is mpisweep's own exit code" last.log | head -1 | cut -d: -f1)
+    [ -n "$note" ] && [ "$note" -lt "${banner:-999999}" ] || { cat last.log >&2; fail "the note must precede mpirun's banner"; }
+    pass "Open MPI: summary, then the note explaining mpirun's banner, then the banner" ;;
+  mpich)
+    [ -z "$banner" ] && ! grep -q "BAD TERMINATION" last.log || { cat last.log >&2; fail "MPICH printed an abort banner"; }
+    pass "MPICH: the summary and no abort banner" ;;
+esac
 expect_exit 1 "status of a complete file with failures exits 1" "$MPISWEEP" status f.h5
 expect_log "20 done, 0 pending, 40 failed, 0 skipped"
 expect_log "failed on purpose (fail = 1, value = 3)"

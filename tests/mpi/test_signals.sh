@@ -1,6 +1,7 @@
 # SIGTERM, SIGINT and SIGUSR1 drain the run and exit 3 with a valid file that status reads and --resume completes;
 # a second signal stops at once. Signals go both to the ranks (as Slurm's scancel does) and to mpirun (as a user's
-# Ctrl-C does; mpirun forwards SIGUSR1 as it is and turns SIGINT/SIGTERM into SIGTERM for the ranks).
+# Ctrl-C does; Open MPI's mpirun forwards SIGUSR1 as it is and turns SIGINT/SIGTERM into SIGTERM for the ranks,
+# MPICH's mpiexec forwards all three as they are).
 . "$(dirname "$0")/lib.sh"
 spec=$SW_TESTS/../data/runner/slow.yaml
 
@@ -22,16 +23,25 @@ f=mpirun_usr1.h5
 start 2 "$f"
 kill -USR1 $pid
 wait $pid; code=$?
-[ "$code" -eq 3 ] || { cat run.log; fail "SIGUSR1 to mpirun: exit $code, expected 3"; }
-pass "SIGUSR1 to mpirun drains and mpirun exits 3"
+launcher_exit_after_signal "$code" "SIGUSR1 to mpirun drains"
+if [ "$SW_MPI_FLAVOUR" = openmpi ]; then
+  grep -q "exit 3 (interrupted, resumable) is mpisweep's own exit code" run.log || { cat run.log; fail "no note on mpirun's banner"; }
+  pass "exit 3 under mpirun: rank 0 explains mpirun's banner"
+fi
+expect_exit 3 "status of the drained file says resumable" "$MPISWEEP" status "$f"
 
 f=mpirun_int.h5
 start 2 "$f"
 kill -INT $pid
 wait $pid; code=$?
-[ "$code" -ne 0 ] || fail "Ctrl-C to mpirun must not report success"
-# mpirun turns Ctrl-C into SIGTERM for the ranks and SIGKILLs them shortly after, so whether they finish draining
-# depends on the load; either way the file must stay valid and resumable.
+# Open MPI's mpirun turns Ctrl-C into SIGTERM for the ranks, SIGKILLs them shortly after and exits non-zero, so
+# whether they finish draining depends on the load. MPICH's mpiexec forwards SIGINT itself and the ranks drain,
+# but its own exit code races (0 or 3, measured with 4.0.2). Either way the file must stay valid and resumable:
+# the file, not the launcher's exit code, says what happened.
+case "$SW_MPI_FLAVOUR" in
+  openmpi) [ "$code" -ne 0 ] || fail "Ctrl-C to mpirun must not report success" ;;
+  mpich) grep -q "stopped by a signal" run.log || { cat run.log; fail "Ctrl-C to mpiexec: the ranks did not drain"; } ;;
+esac
 expect_exit 3 "after Ctrl-C to mpirun (which exits $code) status says resumable" "$MPISWEEP" status "$f"
 expect_exit 0 "--resume completes it" mpirun_sweep 2 run "$spec" -o "$f" --resume --progress none
 
@@ -49,7 +59,7 @@ sleep 1.5
 t0=$(date +%s)
 kill -USR1 $pid; sleep 1.5; kill -USR1 $pid
 wait $pid; code=$?
-[ "$code" -eq 3 ] || fail "second signal: exit $code, expected 3"
+launcher_exit_after_signal "$code" "a second signal stops at once"
 [ $(( $(date +%s) - t0 )) -lt 10 ] || fail "second signal did not stop the 30 s tasks at once"
 expect_exit 3 "the abandoned tasks stay pending" "$MPISWEEP" status "$f"
 expect_log "0 done, 4 pending"

@@ -62,7 +62,7 @@ if command -v prlimit > /dev/null; then
   spawn 2 grow.log run "$data/slow.yaml" -o grow.h5 --progress none
   wait_for_done grow.h5 4
   size=$(stat -c %s grow.h5)
-  for c in $(pgrep -P "$pid"); do prlimit --pid "$c" --fsize="$size":"$size"; done
+  for c in $(rank_pids); do prlimit --pid "$c" --fsize="$size":"$size"; done
   wait "$pid"; code=$?
   [ "$code" -eq 4 ] || { cat grow.log; fail "the run that reached the file-size limit exited $code, expected 4"; }
   grep -q "file-size limit" grow.log || { cat grow.log; fail "no message about the file-size limit"; }

@@ -9,7 +9,7 @@
 build=${SW_ASAN_BUILD:-$SW_SOURCE/build-asan}
 reports=$SW_WORK/reports
 mkdir -p "$reports"
-cmake -S "$SW_SOURCE" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSW_SANITIZE=ON -DSW_WERROR=OFF > configure.log 2>&1 ||
+cmake -S "$SW_SOURCE" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSW_SANITIZE=ON -DSW_WERROR=OFF -DSW_MPI="${SW_MPI:-}" > configure.log 2>&1 ||
   { cat configure.log; fail "configuring $build"; }
 cmake --build "$build" -j"$(nproc)" > build.log 2>&1 || { tail -40 build.log; fail "building $build"; }
 pass "sanitizer build in $build (ASan + UBSan)"

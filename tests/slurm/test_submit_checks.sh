@@ -51,7 +51,8 @@ cp last.log dry-run.sbatch
 expect_log "#SBATCH --signal=B:USR1@180"
 expect_log "#SBATCH --open-mode=append"
 expect_log "#SBATCH --requeue"
-expect_log "#   --job-name=mpisweep-out --output=$SW_WORK/out-%j.log -n 2 -t 10 -p test"
+for d in --job-name=mpisweep-out "--output=$SW_WORK/out-%j.log" "-n 2" "-t 10" "-p test"; do expect_log "^#SBATCH $d\$"; done
+[ "$(grep -c '^#SBATCH' dry-run.sbatch)" -eq 8 ] || fail "the printed script must hold each sbatch option once, as #SBATCH"
 expect_log "set -- $SPECS/noop.yaml -o $SW_WORK/out.h5 --chunk 5"
 expect_log "MPISWEEP=$MPISWEEP "
 bash -n dry-run.sbatch || fail "the printed script is not valid bash"
