@@ -36,6 +36,8 @@ typedef struct sw_run_options {
     double deadline_margin;  /* seconds kept free before the deadline for closing the file */
     double grace;            /* seconds running tasks get to finish after a stop request */
     bool retry_failed;       /* also rerun tasks that failed in an earlier run */
+    double liveness_timeout; /* a rank silent this long is lost: the run drains and fails with SW_ERR_INTERRUPTED;
+                                0: never (see liveness.c) */
     sw_progress_mode progress;
 } sw_run_options;
 
@@ -44,6 +46,7 @@ typedef enum sw_stop_reason {
     SW_STOP_SIGNAL,    /* a signal asked for it */
     SW_STOP_DEADLINE,  /* the next tasks would not finish before the deadline */
     SW_STOP_FAILURES,  /* --max-failures reached */
+    SW_STOP_LOST,      /* a rank was lost (liveness_timeout) */
 } sw_stop_reason;
 
 /* What a run did; identical on every rank when sw_sched_run returns. */
@@ -66,7 +69,9 @@ void sw_sched_install_signal_handlers(void);
 
 /* Runs every pending task of spec (and, with retry_failed, every failed one) and writes the results into store.
  * Collective over comm; every rank passes identical spec and options. Errors: SW_ERR_HDF5, SW_ERR_MPI,
- * SW_ERR_NOMEM, SW_ERR_INTERNAL; task failures are outcomes, counted in *result, not errors. */
+ * SW_ERR_NOMEM, SW_ERR_INTERNAL; SW_ERR_INTERRUPTED on rank 0 when a rank was lost (the live ranks wrote what they
+ * finished; the caller must abort the job: a file cannot be closed collectively without the lost rank); task
+ * failures are outcomes, counted in *result, not errors. */
 sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
                        sw_run_result *result);
 

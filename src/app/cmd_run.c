@@ -88,6 +88,7 @@ static const char *stop_text(const sw_run_result *r) {
     case SW_STOP_SIGNAL: return "stopped by a signal";
     case SW_STOP_DEADLINE: return "stopped before the deadline";
     case SW_STOP_FAILURES: return "stopped after --max-failures";
+    case SW_STOP_LOST: return "stopped: a rank was lost";
     case SW_STOP_NONE: break;
     }
     return r->pending ? "stopped" : "complete";

@@ -100,7 +100,7 @@ typedef struct coord {
     size_t current;         /* sweep being handed out */
     uint64_t remaining;     /* all sweeps */
     uint64_t total, ok, failed, failed_run, ran, to_run;
-    bool *told_stop, *final;
+    bool *told_stop, *final, *lost;
     int n_final;
     sw_stop_reason stop;
     int signal, signals;    /* first signal; most signals any one rank received */
@@ -114,8 +114,30 @@ typedef struct coord {
     bool progress_bar;
 } coord;
 
+/* ---- liveness (liveness.c): heartbeats from the workers, a lost-rank timeout on the coordinator ---- */
+typedef struct sw_liveness {
+    double timeout;         /* declare a rank lost after this many silent seconds; 0: never */
+    double interval;        /* a worker's heartbeat period */
+    double last_beat, last_check;
+    double *heard;          /* coordinator: when each rank was last heard from */
+    int size;
+    int lost;               /* the first rank declared lost, or -1 */
+    int n_lost;
+    double silent;          /* how long it had been silent */
+} sw_liveness;
+
+/* Not collective. coordinator: rank 0 (keeps the table). Errors: SW_ERR_NOMEM. */
+sw_status sw_liveness_init(sw_liveness *l, double timeout, int size, bool coordinator);
+void sw_liveness_free(sw_liveness *l);
+/* Coordinator: a message from `rank` arrived. */
+void sw_liveness_heard(sw_liveness *l, int rank);
+/* Worker: true when a heartbeat should be sent now. */
+bool sw_liveness_beat_due(sw_liveness *l);
+/* Coordinator: sets lost[r] for every rank (not final[r]) found lost now, and returns how many. */
+int sw_liveness_check(sw_liveness *l, const bool *final, bool *lost);
+
 /* ---- messages ---- */
-enum { TAG_REQUEST = 11, TAG_REPLY, TAG_REPORT, TAG_FAILURE, TAG_CONTROL };
+enum { TAG_REQUEST = 11, TAG_REPLY, TAG_REPORT, TAG_FAILURE, TAG_CONTROL, TAG_HEARTBEAT };
 enum { REPLY_CHUNK = 1, REPLY_STOP };
 enum { REPORT_ITEM = 1, REPORT_SIGNAL, REPORT_FINAL };
 enum { CONTROL_DRAIN = 1, CONTROL_ABORT, CONTROL_FINALIZE };
