@@ -27,6 +27,8 @@ done
 [ "$(node_pids "$victim" | wc -l)" -ge 5 ] || fail "node $victim runs only $(node_pids "$victim" | wc -l) processes"
 node_kill "$victim"
 killed=$SECONDS
+stale=$(ls "$SW_CLUSTER/spool/$victim" | grep -c "^stepd\.slurm\.pmix\.$job_srun\.")
+[ "$stale" -ge 1 ] || fail "the dead node left no PMIx socket of job $job_srun in its spool: nothing to test"
 pass "killed every process of node $victim ($(sweep_counts srun.h5 nodeloss | cut -d' ' -f1) and $(sweep_counts mpirun.h5 nodeloss | cut -d' ' -f1) tasks done)"
 
 # Each job's first run ends (the job leaves RUNNING: requeued, pending or completing) within the bound.
@@ -67,6 +69,7 @@ for l in srun mpirun; do
   expect_job "${!id}" COMPLETED 0 +
   expect_in_log "${!id}" "tasks pending: requeueing this job"
   expect_in_log "${!id}" "the sweep is complete"
+  ! grep -q "launch failed" "$(job_log "${!id}")" || fail "job ${!id}: a rerun failed to launch"
   [ "$(sweep_counts $l.h5 nodeloss)" = "60 0 0 0" ] || fail "$l.h5: $(sweep_counts $l.h5 nodeloss)"
   same_results ref.h5 $l.h5 nodeloss x_out k_out u u_mean task_status
 done
