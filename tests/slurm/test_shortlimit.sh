@@ -3,9 +3,10 @@
 # every run as soon as it starts); the warning reaches the batch shell and every rank on every node drains, the file
 # is closed cleanly (a collective close: all 6 ranks took part), the job requeues itself and completes; every task
 # ran once and the deterministic sweep equals a local 1-rank run. A limit too short to work in is refused at submit
-# time with the limit that would work.
+# time with the limit that would work. A chain that would need more runs than it may requeue (200 s of work on one
+# rank, at most 2 requeues of a 1-minute job) stops after its first run with exit 3 and says what to change.
 . "$(dirname "$0")/lib.sh"
-SW_SLURM_CPUS=2
+SW_SLURM_CPUS=3
 nodes_start 3
 expect_exit 2 "submit refuses a 30 s limit" "$SUBMIT" "$SPECS/noop.yaml" -o refused.h5 -N 3 --time=0:30
 expect_log "the time limit (30 s) is too short"
@@ -16,7 +17,12 @@ submit_job job "$SPECS/shortlimit.yaml" "$SPECS/noop.yaml" -o short.h5 -N 3 --nt
 grep -q "time limit 60 s: warning 16 s before the end, --grace 6, --deadline-margin 10" job.submit.log ||
   { cat job.submit.log; fail "submit did not scale the margins to the limit"; }
 pass "submit scaled the margins to the 1-minute limit"
+submit_job slow "$SPECS/slow.yaml" -o slow.h5 -N 1 -n 1 --time=1 --max-restarts 2
 "$MPISWEEP" run "$SPECS/noop.yaml" -o ref.h5 --progress none > /dev/null 2>&1 || fail "the local reference run failed"
+wait_job "$slow" 150
+expect_job "$slow" FAILED 3 0
+expect_in_log "$slow" "more than the 2 requeues left (MPISWEEP_MAX_RESTARTS=2); not requeued"
+expect_exit 3 "slow.h5 has tasks pending" "$MPISWEEP" status slow.h5
 wait_job "$job" 280
 expect_job "$job" COMPLETED 0 +
 expect_in_log "$job" "time-limit warning received"
