@@ -131,9 +131,16 @@ nodes_start() {
   local n=$1 i
   nodes_check
   nodes_reap_stale
+  # Test clusters started at the same time must not pick the same subnet: the choice and the bridge that takes it
+  # are made under one machine-wide lock.
+  local lock
+  exec {lock}> "${TMPDIR:-/tmp}/mpisweep-nodes.lock"
+  flock "$lock"
   nodes_pick_subnet
   cluster_prepare nodes_write_conf "$n"
   nodes_network "$SW_CLUSTER" "$n"
+  flock -u "$lock"
+  exec {lock}>&-
   cluster_start_ctld
   for i in $(seq "$n"); do node_restart "$(node_name "$i")"; done
   nodes_wait_idle "$n"

@@ -1,5 +1,5 @@
 # A 1-minute time limit on the 3-node cluster (nodes.sh), shorter than the sweep: slurm/submit scales the margins to
-# the limit (warning 16 s before the end, --grace 6, --deadline-margin 10, instead of 180/120/60, which would stop
+# the limit (warning 11 s before the end, --grace 6, --deadline-margin 10, instead of 180/120/60, which would stop
 # every run as soon as it starts); the warning reaches the batch shell and every rank on every node drains, the file
 # is closed cleanly (a collective close: all 6 ranks took part), the job requeues itself and completes; every task
 # ran once and the deterministic sweep equals a local 1-rank run. A limit too short to work in is refused at submit
@@ -13,8 +13,11 @@ expect_log "the time limit (30 s) is too short"
 expect_log "Use --time=1 or more"
 [ ! -e refused.h5 ] && [ -z "$(squeue -h)" ] || fail "a refused submission left a file or a job"
 
+"$SUBMIT" "$SPECS/noop.yaml" -o dry.h5 -N 3 --time=1 --dry-run 2> /dev/null | grep -q -- "--time=1 --signal=B:USR1@11$" ||
+  fail "submit --dry-run does not ask sbatch for the scaled warning (--signal=B:USR1@11)"
+pass "the scaled warning lead reaches sbatch (--signal=B:USR1@11)"
 submit_job job "$SPECS/shortlimit.yaml" "$SPECS/noop.yaml" -o short.h5 -N 3 --ntasks-per-node 2 --time=1
-grep -q "time limit 60 s: warning 16 s before the end, --grace 6, --deadline-margin 10" job.submit.log ||
+grep -q "time limit 60 s: warning 11 s before the end, --grace 6, --deadline-margin 10" job.submit.log ||
   { cat job.submit.log; fail "submit did not scale the margins to the limit"; }
 pass "submit scaled the margins to the 1-minute limit"
 submit_job slow "$SPECS/slow.yaml" -o slow.h5 -N 1 -n 1 --time=1 --max-restarts 2
