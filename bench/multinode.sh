@@ -5,7 +5,7 @@
 # cores: this measures what spanning nodes costs (TCP instead of shared memory, srun's launch on 3 nodes,
 # oversubscription), not a speed-up. Needs root and the Slurm packages (scripts/install-deps --slurm).
 . "$(dirname "$0")/lib.sh"
-N=${MULTINODE_TASKS:-200000}
+N=${MULTINODE_TASKS:-1000000}
 CPU_TASKS=${MULTINODE_CPU_TASKS:-60}
 REPEAT=${MULTINODE_REPEAT:-3}
 cat > "$WORK/mn_dispatch.yaml" <<Y
@@ -49,9 +49,9 @@ row() {
 }
 echo "## 7. Multi-node overhead: 3 nodes x 2 ranks against 1 node x 2 ranks (srun --mpi=pmix)"
 echo
-echo "Nodes are network namespaces of this $(nproc)-core machine (tests/slurm/nodes.sh), so 3 x 2 ranks share the same"
+echo "Nodes are network namespaces of this $(getconf _NPROCESSORS_ONLN)-core machine (tests/slurm/nodes.sh), so 3 x 2 ranks share the same"
 echo "cores as 1 x 2: the figures show the cost of spanning nodes (TCP between nodes, launch on 3 nodes, 6 ranks on"
-echo "$(nproc) cores), not a speed-up. Median [min, max] of $REPEAT."
+echo "$(getconf _NPROCESSORS_ONLN) cores), not a speed-up. Median [min, max] of $REPEAT."
 echo
 echo "| case | whole srun command | the run itself (runner's clock) |"
 echo "| --- | --- | --- |"
