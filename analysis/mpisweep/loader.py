@@ -227,6 +227,14 @@ def to_dataframe(path, sweep, variables=None, *, mask=True, ok_only=False, fixed
     return df
 
 
+def _messages(raw):
+    """The failure messages: a char matrix [row, byte] (netCDF's char storage), or in files written by earlier
+    versions one fixed-length string per row."""
+    if raw.ndim == 2:
+        raw = np.array([r.tobytes() for r in raw], dtype=object)
+    return np.array([_text(m).rstrip("\0") if not isinstance(m, str) else m for m in raw], dtype=object)
+
+
 def failures(path, sweep):
     """The sweep's failure log as a DataFrame: task (linear index), outcome, rank, seconds, message, and the
     task's coordinates. Holds the first failures in arrival order (the log has a fixed capacity)."""
@@ -241,7 +249,7 @@ def failures(path, sweep):
             "outcome": [STATUS_NAMES[c] if 0 <= c < len(STATUS_NAMES) else str(c) for c in log["outcome"][...][used]],
             "rank": log["rank"][...][used],
             "seconds": log["seconds"][...][used],
-            "message": [_text(m).rstrip("\0") if not isinstance(m, str) else m for m in log["message"][...][used]],
+            "message": _messages(log["message"][...])[used],
         })
     ds = open_sweep(path, sweep, mask=False)
     tdims = task_dims(ds)

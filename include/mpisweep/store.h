@@ -5,14 +5,19 @@
  * written, independently, by the rank that computed it, so a run killed at any moment leaves a file that opens
  * without h5clear. A task's outputs are written before its status is marked; resume trusts only task_status.
  *
- * Layout of group /<sweep> (readable as-is by xarray.open_dataset(path, group=sweep, engine="h5netcdf")):
+ * The file is also a netCDF-4 file (xarray's default engine, netCDF4-python, ncdump read it as it is): text is a
+ * char matrix [n, <name>_strlen] of 1-byte strings (netCDF-C reads nothing else but variable-length strings, which
+ * parallel HDF5 1.10 cannot write), and a choice-valued grid dimension keeps its names in `_nc4_non_coord_<dim>`.
+ *
+ * Layout of group /<sweep> (readable as-is by xarray.open_dataset(path, group=sweep)):
  *   <dim>            coordinate of each task dimension (dimension scale): grid values, point, replicate
  *   <zip param>      values along `point` (listed in every variable's `coordinates` attribute)
  *   <output>         float64 [task dims..., own dims...], NaN until computed; attributes units, long_name
  *   task_status      int8 [task dims], CF flag_values/flag_meanings (the outcome table of experiment.h)
  *   task_seconds     float64 [task dims], wall time of each task
  *   task_rank        int32 [task dims], rank that ran it (-1: not run)
- *   failures/        task, outcome, rank, seconds, message: the first `capacity` failures, in arrival order
+ *   failures/        task, outcome, rank, seconds [failure], message [failure, message_strlen]: the first
+ *                    `capacity` failures, in arrival order
  * Group attributes: experiment, article, spec text and hash, seed, every non-swept parameter (param_<name>),
  * library versions, host, Slurm job id, and `history`: one line per run that touched the file.
  */

@@ -22,20 +22,34 @@ static sw_status read_whole(hid_t group, const char *name, hid_t memtype, size_t
     return s;
 }
 
+/* Reads a text dataset as its raw bytes: a char matrix [n, SW_FAILURE_MESSAGE_BYTES], or (files written by
+ * earlier versions) n fixed-length strings of that size; both are the same bytes in the file's own type. */
+static sw_status read_text(hid_t g, const char *name, char **out) {
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0) return sw_h5_fail(__FILE__, __LINE__, name);
+    hid_t type = H5Dget_type(d), space = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    size_t bytes = n > 0 && type >= 0 ? (size_t)n * H5Tget_size(type) : 0;
+    *out = calloc(bytes + 1, 1);
+    herr_t r = *out && bytes ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) : 0;
+    sw_status s = *out ? SW_OK : SW_FAIL(SW_ERR_NOMEM, "cannot allocate %s", name);
+    if (s == SW_OK && r < 0) s = sw_h5_fail(__FILE__, __LINE__, name);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Dclose(d);
+    return s;
+}
+
 static sw_status read_failures(hid_t g, sw_sweep_summary *s) {
     uint64_t *task = NULL;
     int8_t *outcome = NULL;
     int32_t *rank = NULL;
     char *msg = NULL;
-    hsize_t n = 0, n2, n3, n4;
-    hid_t mtype = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mtype, SW_FAILURE_MESSAGE_BYTES);
-    H5Tset_cset(mtype, H5T_CSET_UTF8);
+    hsize_t n = 0, n2, n3;
     sw_status st = read_whole(g, "failures/task", H5T_NATIVE_UINT64, 8, (void **)&task, &n);
     if (st == SW_OK) st = read_whole(g, "failures/outcome", H5T_NATIVE_INT8, 1, (void **)&outcome, &n2);
     if (st == SW_OK) st = read_whole(g, "failures/rank", H5T_NATIVE_INT32, 4, (void **)&rank, &n3);
-    if (st == SW_OK) st = read_whole(g, "failures/message", mtype, SW_FAILURE_MESSAGE_BYTES, (void **)&msg, &n4);
-    H5Tclose(mtype);
+    if (st == SW_OK) st = read_text(g, "failures/message", &msg);
     if (st == SW_OK) {
         s->messages = calloc(n ? n : 1, sizeof *s->messages);
         if (!s->messages) st = SW_FAIL(SW_ERR_NOMEM, "cannot allocate failure messages");

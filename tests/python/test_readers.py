@@ -1,0 +1,66 @@
+"""Every file mpisweep writes opens, with every variable and coordinate correct, in every reader users have:
+xarray's default engine (netCDF4, i.e. netCDF-C), xarray with engine="h5netcdf", netCDF4-python, ncdump and h5py.
+The file holds every registered experiment, every axis kind (integer, real, choice, zipped choice along `point`,
+replicate), failed tasks with messages, and pending tasks."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import mpisweep
+from conftest import DATA, PYTHON, TESTS, env, registered_experiments
+
+
+@pytest.fixture(scope="module")
+def every_kind(all_experiments_file, run, work):
+    out = os.path.join(work, "readers.h5")
+    shutil.copy(all_experiments_file, out)
+    run([os.path.join(DATA, "readers.yaml")], out, 2, "--resume", expect=(1,))
+    run([os.path.join(DATA, "pending.yaml")], out, 0, "--resume", "--deadline", "+1", "--deadline-margin", "0",
+        expect=(3,))
+    return out
+
+
+@pytest.fixture(scope="module")
+def small(run, work):
+    out = os.path.join(work, "readers-small.h5")
+    run([os.path.join(DATA, "readers.yaml")], out, 0, expect=(1,))
+    return out
+
+
+def read_all(path):
+    p = subprocess.run([PYTHON, os.path.join(TESTS, "readers_check.py"), path], capture_output=True, text=True,
+                       env=env(), timeout=300)
+    assert p.returncode == 0, f"a reader failed on {path} (exit {p.returncode}):\n{p.stderr[-3000:]}"
+    return json.loads(p.stdout)
+
+
+def test_every_reader_agrees_on_every_sweep(every_kind, binary):
+    seen = read_all(every_kind)
+    assert set(mpisweep.experiments(every_kind).values()) == set(registered_experiments(binary))
+    assert set(seen) == set(mpisweep.list_sweeps(every_kind))
+    axes = seen["axes"]
+    assert axes["dist"] == ["rademacher", "gauss"] and axes["fan_out"] == [4, 6]
+    assert axes["probe"] == ["basis", "gauss", "rademacher"] and axes["fan_in"] == [2, 3, 4]
+    assert axes["point"] == [0, 1, 2] and axes["replicate"] == [0, 1]
+    assert set(axes["task_status"]) == {1}
+    fails = seen["reals-and-failures"]
+    assert fails["value"] == [0.5, -1.25]
+    assert sorted(fails["task_status"]) == [1, 1, 2, 2, 3, 3]
+    assert sorted(fails["messages"]) == ["failed on purpose (fail = 1, value = -1.25)",
+                                         "failed on purpose (fail = 1, value = 0.5)",
+                                         "output 'result' element 0 is nan", "output 'result' element 0 is nan"]
+    assert 0 in seen["pending"]["task_status"], "the deadline left no task pending"
+
+
+def test_ncdump(every_kind, small):
+    header = subprocess.run(["ncdump", "-h", every_kind], capture_output=True, text=True)
+    assert header.returncode == 0, header.stderr
+    assert "group: axes" in header.stdout and "char message(failure, message_strlen)" in header.stdout
+    full = subprocess.run(["ncdump", small], capture_output=True, text=True)
+    assert full.returncode == 0, full.stderr
+    for text in ('"rademacher"', '"basis"', "failed on purpose (fail = 1, value = 0.5)", "dist = 2 ;",
+                 "replicate = 0, 1 ;", "value = 0.5, -1.25 ;"):
+        assert text in full.stdout, f"{text} not in ncdump's output"
