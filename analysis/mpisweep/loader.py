@@ -66,15 +66,27 @@ def _plain(v):
     return v
 
 
+def _in_creation_order(f):
+    """The names under the root in the order they were created (the spec's order), where the file tracks it
+    (files written by earlier versions do not: then alphabetical)."""
+    names = []
+    try:
+        f.id.links.iterate(lambda n: names.append(n.decode("utf-8")), idx_type=h5py.h5.INDEX_CRT_ORDER)
+        return names
+    except (ValueError, RuntimeError, KeyError):
+        return list(f.keys())
+
+
 def list_sweeps(path):
-    """Names of the sweeps in a result file, in the file's (alphabetical) order.
+    """Names of the sweeps in a result file, in the order of the specs that created them.
 
     Raises FileNotFoundError for a missing file and ResultFileError for a file that is not a result file.
     """
     with _h5_open(path) as f:
         if "mpisweep_version" not in f.attrs:
             raise ResultFileError(f"{os.fspath(path)} is an HDF5 file but not an mpisweep result file")
-        return [name for name, obj in f.items() if isinstance(obj, h5py.Group) and "experiment" in obj.attrs]
+        return [name for name in _in_creation_order(f) if isinstance(f[name], h5py.Group)
+                and "experiment" in f[name].attrs]
 
 
 def experiments(path):
@@ -82,8 +94,8 @@ def experiments(path):
     with _h5_open(path) as f:
         if "mpisweep_version" not in f.attrs:
             raise ResultFileError(f"{os.fspath(path)} is an HDF5 file but not an mpisweep result file")
-        return {name: _text(obj.attrs["experiment"]) for name, obj in f.items()
-                if isinstance(obj, h5py.Group) and "experiment" in obj.attrs}
+        return {name: _text(f[name].attrs["experiment"]) for name in _in_creation_order(f)
+                if isinstance(f[name], h5py.Group) and "experiment" in f[name].attrs}
 
 
 def _check_sweep(path, sweep):

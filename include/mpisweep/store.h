@@ -47,6 +47,7 @@ typedef struct sw_run_info {
     const char *slurm_job; /* SLURM_JOB_ID, or NULL */
     const char *versions;  /* "mpisweep x; MPI ...; HDF5 ...; BLAS ..." */
     bool no_fill;          /* new outputs are not pre-filled with NaN (netCDF's nofill): unfinished tasks read 0 */
+    bool allow_version_change; /* resume sweeps computed by another code version of their experiment */
     int n_ranks;
 } sw_run_info;
 
@@ -62,7 +63,8 @@ typedef struct sw_result_block {
 /* Opens the result file for a run of `spec` (every rank passes an identical spec). Collective over comm.
  * Rank 0 first checks what can be checked without touching the file: existence against the mode, another run
  * holding the file, free disk space against the file's size, and for resume that every sweep in the file that the
- * spec names has the same spec hash. Any failure there leaves the file unchanged and is reported on every rank
+ * spec names has the same spec hash and (unless info->allow_version_change) was computed by the same code version
+ * of its experiment. Any failure there leaves the file unchanged and is reported on every rank
  * (with the message on rank 0 only). Errors: SW_ERR_EXISTS, SW_ERR_LOCKED, SW_ERR_NOSPACE, SW_ERR_MISMATCH,
  * SW_ERR_NOT_RESULT, SW_ERR_IO, SW_ERR_HDF5, SW_ERR_NOMEM. On success *out is owned by the caller. */
 sw_status sw_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
@@ -100,7 +102,7 @@ typedef struct sw_sweep_summary {
     uint64_t count[8];        /* tasks per outcome code (experiment.h's table) */
     double seconds;           /* sum of task_seconds over tasks that ran */
     size_t n_messages;        /* failure messages available ... */
-    char (*messages)[320];    /* ... "task 12 (rank 1, failed): reason"; owned, free() */
+    char (*messages)[640];    /* ... "task 12 (x=0.5, replicate=1; rank 1, failed): reason"; owned, free() */
     char *history;            /* the history attribute; owned, free() */
 } sw_sweep_summary;
 

@@ -84,7 +84,8 @@ int sw_cmd_describe(const char *name) {
         fprintf(stderr, "\n");
         return SW_EXIT_USAGE;
     }
-    printf("%s: %s\narticle: %s\n\nparameters:\n", e->name, e->summary, e->article);
+    printf("%s: %s\narticle: %s\ncode version: %u (recorded in each sweep as experiment_version)\n\nparameters:\n",
+           e->name, e->summary, e->article, e->version);
     for (size_t i = 0; i < e->n_params; i++) print_param(&e->params[i]);
     printf("\noutputs (each over the sweep's task dimensions, then its own shape):\n");
     for (size_t i = 0; i < e->n_outputs; i++) print_output(e, &e->outputs[i]);

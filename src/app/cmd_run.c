@@ -45,7 +45,7 @@ static void versions(char *buf, size_t n) {
     mpi[strcspn(mpi, ",\n")] = '\0';
     unsigned maj, min, rel;
     H5get_libversion(&maj, &min, &rel);
-    snprintf(buf, n, "mpisweep %s; %s; HDF5 %u.%u.%u (parallel); %s", SW_VERSION, mpi, maj, min, rel,
+    snprintf(buf, n, "mpisweep %s (%s); %s; HDF5 %u.%u.%u (parallel); %s", SW_VERSION, SW_REVISION, mpi, maj, min, rel,
              openblas_get_config());
 }
 
@@ -162,7 +162,8 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli_in) {
     command_line(argc, argv, cmd, sizeof cmd);
     MPI_Bcast(cmd, sizeof cmd, MPI_CHAR, 0, comm);
     sw_run_info info = {.command = cmd, .host = host, .slurm_job = getenv("SLURM_JOB_ID"), .versions = ver,
-                        .n_ranks = size, .no_fill = cli.no_fill};
+                        .n_ranks = size, .no_fill = cli.no_fill,
+                        .allow_version_change = cli.allow_version_change};
     sw_store *store = NULL;
     s = sw_store_open(comm, cli.output, spec, cli.mode, &info, &store);
     if (s != SW_OK) {

@@ -34,6 +34,7 @@ struct sw_store {
     char *creating;       /* rank 0: the name a new file is built under until it is complete; NULL otherwise */
     char *run_line;       /* this run's history line so far */
     bool no_fill;         /* do not pre-fill new outputs with NaN */
+    bool allow_version_change; /* resume a sweep computed by another experiment version */
 };
 
 /* Creates the whole layout of a new sweep group. Collective. */
@@ -46,5 +47,10 @@ void sw_store_close_sweep(sweep_handles *h);
  * per task, in a dataspace of rank n_task_dims (+1 when inner dims are flattened by the caller). */
 sw_status sw_store_select_tasks(hid_t space, const sweep_handles *h, int n_inner, const hsize_t *inner,
                                 uint64_t start, uint64_t count);
+
+/* Resume: refuses (SW_ERR_MISMATCH, naming the sweep and both versions) a sweep of group g whose results were
+ * computed by another code version of its experiment than this binary's, unless allow. A group without the
+ * attribute (files written by earlier versions) counts as version 1. Rank 0, before anything is written. */
+sw_status sw_store_check_code_version(const char *path, hid_t g, const sw_sweep *sw, bool allow);
 
 #endif

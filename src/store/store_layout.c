@@ -340,6 +340,8 @@ static sw_status write_provenance(hid_t g, const sw_sweep *sw) {
     SW_TRY(sw_h5_attr_i64(g, "replicates", sw->replicates));
     SW_TRY(sw_h5_attr_u64(g, "n_tasks", sw->n_tasks));
     SW_TRY(sw_h5_attr_string(g, "mpisweep_version", SW_VERSION));
+    SW_TRY(sw_h5_attr_string(g, "mpisweep_revision", SW_REVISION));
+    SW_TRY(sw_h5_attr_i64(g, "experiment_version", e->version));
     for (size_t i = 0; i < e->n_params; i++) {
         const sw_param *p = &e->params[i];
         bool swept = false;
