@@ -31,7 +31,7 @@ def failing(run, work):
 
 
 def test_list_sweeps_and_experiments(structure):
-    assert mpisweep.list_sweeps(structure) == ["choices", "histogram", "layout"]
+    assert mpisweep.list_sweeps(structure) == ["layout", "histogram", "choices"]  # spec order
     assert mpisweep.experiments(structure) == {"choices": "init_orthogonality", "histogram": "angle",
                                                "layout": "noop"}
 
