@@ -12,8 +12,9 @@ sw_status sw_load_specs(const sw_cli *cli, sw_spec **spec) {
     sw_status s = sw_spec_load_files(cli->specs, (size_t)cli->n_specs, &limits, spec, &diag);
     if (s == SW_ERR_SPEC) {
         sw_diag_print(&diag, stderr);
-        fprintf(stderr, "mpisweep: %zu problem%s found; nothing was run or written\n", diag.count,
-                diag.count == 1 ? "" : "s");
+        size_t problems = sw_diag_problems(&diag);
+        fprintf(stderr, "mpisweep: %zu problem%s found; nothing was run or written\n", problems,
+                problems == 1 ? "" : "s");
         sw_error_clear();
     }
     sw_diag_clear(&diag);

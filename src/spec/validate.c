@@ -552,6 +552,20 @@ static void read_parameters(sweep_builder *b) {
     read_zip(b);
 }
 
+/* Without a known experiment the parameters cannot be checked: say so for each section that names them, so the user
+ * knows that fixing the experiment may reveal more problems. */
+static void note_unchecked(sweep_builder *b) {
+    static const char *const sections[] = {"fixed", "grid", "zip"};
+    for (size_t k = 0; k < b->root->n; k++) {
+        const ynode *kn = b->root->items[2 * k];
+        for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+            if (strcmp(kn->text, sections[i]) == 0)
+                sw_diag_note(b->c->diag, b->c->file, kn->line, kn->col, kn->text,
+                             "not checked: the parameters under %s: depend on the experiment, which is %s", kn->text,
+                             ymap_get(b->root, "experiment") ? "not a valid one" : "missing");
+    }
+}
+
 bool spec_build_sweep(spec_ctx *c, const ydoc *doc, sw_sweep *s, const ynode **name_at) {
     *s = (sw_sweep){0};
     *name_at = NULL;
@@ -564,6 +578,7 @@ bool spec_build_sweep(spec_ctx *c, const ydoc *doc, sw_sweep *s, const ynode **n
     read_replicates(&b);
     read_description(&b);
     if (s->exp) read_parameters(&b);
+    else note_unchecked(&b);
     if (b.ok && !c->oom) {
         if (spec_make_dims(s, b.has_replicates)) b.ok = count_tasks(&b);
         else c->oom = true;
