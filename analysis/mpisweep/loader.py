@@ -18,8 +18,8 @@ np, h5py, h5netcdf, xr, pd = require("numpy", "h5py", "h5netcdf", "xarray", "pan
 
 #: task_status codes, as in the file's flag_values / flag_meanings attributes.
 STATUS_NAMES = ("pending", "ok", "failed", "non_finite", "not_converged", "numerical_failure",
-                "rejected_parameters", "skipped")
-OK, PENDING, SKIPPED = 1, 0, 7
+                "rejected_parameters", "skipped", "excluded")
+OK, PENDING, SKIPPED, EXCLUDED = 1, 0, 7, 8
 #: Variables the runner adds to every sweep beside the experiment's outputs.
 BOOKKEEPING = ("task_status", "task_seconds", "task_rank")
 #: Task dimensions that are not parameters of the experiment.
@@ -132,10 +132,11 @@ def open_sweep(path, sweep, *, mask=True):
     output's own dimensions. Every variable keeps its ``units`` and ``long_name``; the group's provenance
     (experiment, article, spec, seed, param_<name> of every fixed parameter, history, ...) is in ``ds.attrs``,
     with the task counts added as ``tasks_ok``, ``tasks_pending``, ``tasks_failed`` (every failure outcome),
-    ``tasks_skipped``, ``tasks_total`` and ``complete``.
+    ``tasks_skipped``, ``tasks_excluded`` (left out by the sweep's ``where:`` filter, never run),
+    ``tasks_total`` and ``complete`` (nothing pending or skipped; excluded tasks do not count).
 
     With mask=True (the default), every output of a task whose status is not ok (pending, failed, non-finite,
-    not converged, numerical failure, rejected parameters, skipped) is NaN; ``task_status`` itself is kept
+    not converged, numerical failure, rejected parameters, skipped, excluded) is NaN; ``task_status`` itself is kept
     (int8 with CF flag_values/flag_meanings; see STATUS_NAMES). With mask=False the values are as stored.
 
     Works on a file that a run is still writing: the tasks finished so far have status ok.
@@ -158,7 +159,7 @@ def open_sweep(path, sweep, *, mask=True):
             ds[name] = ds[name].astype(str)
     counts = status_counts(ds)
     ds.attrs.update(tasks_ok=counts["ok"], tasks_pending=counts["pending"], tasks_failed=counts["failed_any"],
-                    tasks_skipped=counts["skipped"], tasks_total=counts["total"],
+                    tasks_skipped=counts["skipped"], tasks_excluded=counts["excluded"], tasks_total=counts["total"],
                     complete=bool(counts["pending"] == 0 and counts["skipped"] == 0))
     ds.attrs.setdefault("sweep", sweep)
     if mask:

@@ -28,14 +28,15 @@
     X(SW_TASK_NOT_CONVERGED, 4, "not_converged")                                                           \
     X(SW_TASK_NUMERICAL, 5, "numerical_failure")                                                           \
     X(SW_TASK_REJECTED, 6, "rejected_parameters")                                                          \
-    X(SW_TASK_SKIPPED, 7, "skipped")
+    X(SW_TASK_SKIPPED, 7, "skipped")                                                                       \
+    X(SW_TASK_EXCLUDED, 8, "excluded") /* the sweep's where: filter leaves it out: never run, not pending */
 
 typedef enum sw_outcome {
 #define SW_OUTCOME_ENUM(name, code, text) name = code,
     SW_OUTCOME_TABLE(SW_OUTCOME_ENUM)
 #undef SW_OUTCOME_ENUM
 } sw_outcome;
-enum { SW_OUTCOME_COUNT = 8 };
+enum { SW_OUTCOME_COUNT = 9 };
 
 /* The flag meaning of an outcome ("non_finite"); "unknown" for codes outside the table. */
 const char *sw_outcome_name(int code);

@@ -39,6 +39,8 @@ typedef struct sw_taskdim {
     const sw_axis *axis; /* SW_DIM_GRID: its axis; otherwise NULL */
 } sw_taskdim;
 
+typedef struct sw_where sw_where; /* a parsed where: expression (opaque) */
+
 typedef struct sw_sweep {
     char *name;                /* [A-Za-z0-9_-]+ */
     const sw_experiment *exp;
@@ -56,6 +58,8 @@ typedef struct sw_sweep {
     char *file;                /* the spec file it came from */
     int line;                  /* line of the document's first key */
     char *text;                /* the document's YAML text, verbatim, for provenance */
+    sw_where *where;           /* the where: filter, or NULL: tasks it rejects are `excluded` (never run) */
+    uint64_t n_excluded;       /* tasks the filter excludes (replicates included) */
     uint64_t hash[2];          /* canonical hash of the expanded sweep: experiment, seed, replicates, every
                                   parameter's base value and every axis's values. Formatting and comments do not
                                   change it; any change to what would be computed does. */
@@ -89,6 +93,10 @@ void sw_spec_free(sw_spec **spec);
 /* The parameter vector of task `index` (0 <= index < n_tasks) into param (exp->n_params slots; list values borrow
  * the sweep's storage) and its replicate number into *replicate. Not collective, no allocation. */
 void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t *replicate);
+
+/* True when the where: filter of s keeps a task with these parameters (always, without a filter). Not
+ * collective, no allocation. */
+bool sw_sweep_task_included(const sw_sweep *s, const sw_value *param);
 
 /* The random-stream identity of a task with these parameters and replicate: (seed, sw_param_hash, replicate). */
 void sw_sweep_task_key(const sw_sweep *s, const sw_value *param, uint64_t replicate, sw_rng_key *key);

@@ -99,7 +99,7 @@ typedef struct sw_sweep_summary {
     char name[129];           /* a sweep name has up to 128 characters */
     char experiment[64];
     uint64_t n_tasks;
-    uint64_t count[8];        /* tasks per outcome code (experiment.h's table) */
+    uint64_t count[SW_OUTCOME_COUNT]; /* tasks per outcome code (experiment.h's table) */
     double seconds;           /* sum of task_seconds over tasks that ran */
     size_t n_messages;        /* failure messages available ... */
     char (*messages)[640];    /* ... "task 12 (x=0.5, replicate=1; rank 1, failed): reason"; owned, free() */

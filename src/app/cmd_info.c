@@ -122,7 +122,11 @@ static double print_sweep_plan(const sw_sweep *sw, int n_show) {
            (unsigned long long)sw->seed);
     for (size_t d = 0; d < sw->n_dims; d++) printf(" %s=%llu", sw->dims[d].name, (unsigned long long)sw->dims[d].len);
     if (sw->n_dims == 0) printf(" (none: one task)");
-    printf("\n  tasks: %llu\n  outputs:\n", (unsigned long long)sw->n_tasks);
+    printf("\n  tasks: %llu", (unsigned long long)sw->n_tasks);
+    if (sw->where)
+        printf(" (%llu excluded by where:, %llu to run)", (unsigned long long)sw->n_excluded,
+               (unsigned long long)(sw->n_tasks - sw->n_excluded));
+    printf("\n  outputs:\n");
     double total = 13.0 * (double)sw->n_tasks; /* task_status, task_seconds, task_rank */
     for (size_t o = 0; o < e->n_outputs; o++) {
         const sw_output *out = &e->outputs[o];

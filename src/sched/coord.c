@@ -50,6 +50,7 @@ static sw_status build_queue(coord *c, sw_store *store, size_t i, uint64_t n, in
         for (uint64_t t = 0; t < len;) {
             int8_t code = slab[t];
             if (code == SW_TASK_OK) c->ok++;
+            else if (code == SW_TASK_EXCLUDED) q->excluded++; /* where: left it out: not part of the work */
             else if (sw_outcome_is_failure(code) && !c->opt->retry_failed) c->failed++;
             if (!is_pending(code, c->opt->retry_failed)) {
                 t++;
@@ -88,7 +89,7 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
         double per_task = 13;
         for (size_t o = 0; o < sw->exp->n_outputs; o++) per_task += 8.0 * (double)sw_store_output_size(store, i, o);
         c->q[i].bytes_per_task = per_task;
-        c->total += sw->n_tasks;
+        c->total += sw->n_tasks - c->q[i].excluded;
         c->remaining += c->q[i].remaining;
     }
     free(slab);

@@ -101,6 +101,7 @@ void spec_sweep_hash(sw_sweep *s, bool has_replicate_dim) {
         if (dim->kind == SW_DIM_POINT)
             for (size_t z = 0; z < s->n_zip; z++) hash_axis(&h, s, &s->zip[z]);
     }
+    if (s->where) spec_where_hash(&h, s->where, s->exp); /* only when present: hashes of older sweeps stay */
     sw_hash_final(&h, s->hash);
 }
 
@@ -120,6 +121,7 @@ void spec_sweep_clear(sw_sweep *s) {
     free(s->name);
     free(s->file);
     free(s->text);
+    spec_where_free(&s->where);
     *s = (sw_sweep){0};
 }
 

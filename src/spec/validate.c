@@ -8,8 +8,11 @@
 
 enum { KEY_TEXT = 300, VALUE_TEXT = 128, MESSAGE_TEXT = 512, NAMES_TEXT = 700, MAX_NAME_LEN = 128 };
 
-static const char *const top_keys[] = {"sweep", "experiment", "seed", "replicates",
-                                       "fixed", "grid",       "zip",  "description"};
+static const char *const top_keys[] = {"sweep", "experiment", "seed", "replicates", "fixed",
+                                       "grid",  "zip",        "where", "description"};
+
+/* where: is evaluated for every parameter combination when the spec is loaded and when the file is created. */
+#define SPEC_MAX_WHERE_COMBOS 100000000ULL
 enum { N_TOP_KEYS = sizeof top_keys / sizeof top_keys[0] };
 
 /* State while one document is turned into a sweep. */
@@ -385,6 +388,71 @@ static void read_zip(sweep_builder *b) {
     check_zip_rows(b, map);
 }
 
+/* ---- where: ---- */
+/* The column of byte `at` of a scalar's text, when the text is written on one line as it reads (plain, or quoted
+ * without escapes); else the scalar's own column. */
+static int text_column(const spec_ctx *c, const ynode *n, size_t at) {
+    const char *raw = c->src + n->begin;
+    size_t len = n->end - n->begin, tl = strlen(n->text);
+    if (len == tl && memcmp(raw, n->text, tl) == 0) return n->col + (int)at;
+    if (len == tl + 2 && (raw[0] == '"' || raw[0] == '\'') && memcmp(raw + 1, n->text, tl) == 0)
+        return n->col + 1 + (int)at;
+    return n->col;
+}
+
+static void read_where(sweep_builder *b) {
+    const ynode *n = ymap_get(b->root, "where");
+    if (!n) return;
+    if (n->kind != YNODE_SCALAR || n->scalar == YS_NULL) {
+        char got[VALUE_TEXT];
+        spec_error(b->c, n, "where", "expected a condition over the parameters, such as where: \"i <= j\", got %s",
+                   spec_got(n, got, sizeof got));
+        fail(b);
+        return;
+    }
+    size_t at = 0;
+    char msg[MESSAGE_TEXT];
+    bool oom = false;
+    b->s->where = spec_where_parse(n->text, b->s->exp, &at, msg, sizeof msg, &oom);
+    b->c->oom |= oom;
+    if (b->s->where || oom) return;
+    spec_error_at(b->c, n->line, text_column(b->c, n, at), "where", n->text, "%s (at character %zu of the "
+                  "expression)", msg, at + 1);
+    fail(b);
+}
+
+/* Counts the tasks where: excludes (the replicates of a parameter combination share its fate). */
+static void count_excluded(sweep_builder *b) {
+    sw_sweep *s = b->s;
+    if (!s->where) return;
+    uint64_t reps = (uint64_t)s->replicates, combos = s->n_tasks / reps, kept = 0;
+    const char *key;
+    const ynode *at = sweep_anchor(b, &key);
+    if (combos > SPEC_MAX_WHERE_COMBOS) {
+        spec_error_at(b->c, at->line, at->col, key, NULL, "where: can filter at most %llu parameter combinations, "
+                      "and this sweep has %llu: split it into smaller sweeps", SPEC_MAX_WHERE_COMBOS,
+                      (unsigned long long)combos);
+        fail(b);
+        return;
+    }
+    sw_value *param = calloc(s->exp->n_params + 1, sizeof *param);
+    if (!param) {
+        b->c->oom = true;
+        return;
+    }
+    for (uint64_t t = 0; t < combos; t++) {
+        sw_sweep_task(s, t * reps, param, NULL);
+        kept += sw_sweep_task_included(s, param);
+    }
+    free(param);
+    s->n_excluded = (combos - kept) * reps;
+    if (kept == 0) {
+        const ynode *w = ymap_get(b->root, "where");
+        spec_error(b->c, w, "where", "the condition excludes every task of the sweep: nothing would be run");
+        fail(b);
+    }
+}
+
 /* ---- size ---- */
 static bool count_tasks(sweep_builder *b) {
     sw_sweep *s = b->s;
@@ -434,6 +502,7 @@ static void describe_swept(const sw_sweep *s, const sw_value *param, char *buf, 
 static void check_one(sweep_builder *b, const uint64_t *idx, sw_value *param, size_t *failures) {
     const sw_sweep *s = b->s;
     spec_fill_params(s, idx, param);
+    if (!sw_sweep_task_included(s, param)) return; /* where: excludes it: it never runs */
     char msg[MESSAGE_TEXT] = "";
     if (s->exp->check(param, msg, sizeof msg)) return;
     if ((*failures)++ >= SPEC_MAX_CHECK_REPORTS) return;
@@ -550,18 +619,19 @@ static void read_parameters(sweep_builder *b) {
     read_fixed(b);
     read_grid(b);
     read_zip(b);
+    read_where(b);
 }
 
 /* Without a known experiment the parameters cannot be checked: say so for each section that names them, so the user
  * knows that fixing the experiment may reveal more problems. */
 static void note_unchecked(sweep_builder *b) {
-    static const char *const sections[] = {"fixed", "grid", "zip"};
+    static const char *const sections[] = {"fixed", "grid", "zip", "where"};
     for (size_t k = 0; k < b->root->n; k++) {
         const ynode *kn = b->root->items[2 * k];
         for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
             if (strcmp(kn->text, sections[i]) == 0)
                 sw_diag_note(b->c->diag, b->c->file, kn->line, kn->col, kn->text,
-                             "not checked: the parameters under %s: depend on the experiment, which is %s", kn->text,
+                             "not checked: %s: names parameters of the experiment, which is %s", kn->text,
                              ymap_get(b->root, "experiment") ? "not a valid one" : "missing");
     }
 }
@@ -583,6 +653,7 @@ bool spec_build_sweep(spec_ctx *c, const ydoc *doc, sw_sweep *s, const ynode **n
         if (spec_make_dims(s, b.has_replicates)) b.ok = count_tasks(&b);
         else c->oom = true;
     }
+    if (b.ok && !c->oom) count_excluded(&b);
     if (b.ok && !c->oom) run_checks(&b);
     if (b.ok && !c->oom) {
         keep_provenance(&b);

@@ -339,6 +339,7 @@ static sw_status write_provenance(hid_t g, const sw_sweep *sw) {
     SW_TRY(sw_h5_attr_u64(g, "seed", sw->seed));
     SW_TRY(sw_h5_attr_i64(g, "replicates", sw->replicates));
     SW_TRY(sw_h5_attr_u64(g, "n_tasks", sw->n_tasks));
+    if (sw->where) SW_TRY(sw_h5_attr_u64(g, "n_excluded", sw->n_excluded));
     SW_TRY(sw_h5_attr_string(g, "mpisweep_version", SW_VERSION));
     SW_TRY(sw_h5_attr_string(g, "mpisweep_revision", SW_REVISION));
     SW_TRY(sw_h5_attr_i64(g, "experiment_version", e->version));
@@ -381,6 +382,28 @@ static sw_status alloc_handles(sweep_handles *h, const sw_sweep *sw) {
     return SW_OK;
 }
 
+/* The tasks that the where: filter leaves out are marked `excluded` when the sweep is created, before the first task
+ * runs (raw data, like every write of a run). Rank 0, in runs of consecutive tasks. */
+static sw_status mark_excluded(sw_store *st, size_t i) {
+    const sw_sweep *sw = &st->spec->sweeps[i];
+    if (!sw->where || st->rank != 0) return SW_OK;
+    sw_value *param = calloc(sw->exp->n_params + 1, sizeof *param);
+    SW_CHECK_ALLOC(param, "a parameter vector");
+    uint64_t reps = (uint64_t)sw->replicates, start = 0; /* the replicate varies fastest and shares the fate */
+    bool in_run = false;
+    sw_status s = SW_OK;
+    for (uint64_t t = 0; t < sw->n_tasks && s == SW_OK; t += reps) {
+        sw_sweep_task(sw, t, param, NULL);
+        bool out = !sw_sweep_task_included(sw, param);
+        if (out && !in_run) start = t;
+        if (!out && in_run) s = sw_store_mark_range(st, i, start, t - start, SW_TASK_EXCLUDED);
+        in_run = out;
+    }
+    if (s == SW_OK && in_run) s = sw_store_mark_range(st, i, start, sw->n_tasks - start, SW_TASK_EXCLUDED);
+    free(param);
+    return s;
+}
+
 sw_status sw_store_create_sweep(sw_store *st, size_t i) {
     const sw_sweep *sw = &st->spec->sweeps[i];
     sweep_handles *h = &st->sweeps[i];
@@ -395,6 +418,7 @@ sw_status sw_store_create_sweep(sw_store *st, size_t i) {
     if (s == SW_OK) s = create_bookkeeping(h, &sc);
     close_scales(&sc);
     SW_TRY(s);
+    SW_TRY(mark_excluded(st, i));
     return create_failure_log(st, h, sw->n_tasks);
 }
 
