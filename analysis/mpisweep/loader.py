@@ -23,7 +23,7 @@ OK, PENDING, SKIPPED, EXCLUDED = 1, 0, 7, 8
 #: Variables the runner adds to every sweep beside the experiment's outputs.
 BOOKKEEPING = ("task_status", "task_seconds", "task_rank")
 #: Task dimensions that are not parameters of the experiment.
-INDEX_DIMS = ("point", "replicate")
+INDEX_DIMS = ("point", "replicate") + tuple(f"point{g}" for g in range(1, 9))  # point1..8: zip groups
 
 
 class ResultFileError(ValueError):
@@ -149,7 +149,11 @@ def open_sweep(path, sweep, *, mask=True):
     try:
         store = xr.backends.H5NetCDFStore(hf, group=sweep)
         # mask_and_scale=False: HDF5 fill values (-1 in task_rank) stay values, not NaN; outputs are NaN-filled.
-        ds = xr.open_dataset(store, mask_and_scale=False).load()
+        ds = xr.open_dataset(store, mask_and_scale=False)
+        # task_status first: a run writes a task's outputs before its status, so on a live file every task read
+        # as ok then has its outputs on disk when they are read (in name order, "slept" would precede it).
+        ds["task_status"].load()
+        ds = ds.load()
     finally:
         hf.close()
     ds.attrs = {k: _plain(v) for k, v in ds.attrs.items()}
@@ -271,9 +275,9 @@ def failures(path, sweep):
         idx = np.unravel_index(df["task"].to_numpy(), shape)
         for d, i in zip(tdims, idx):
             df[d] = ds[d].values[i] if d in ds.coords else i
-        for c in ds.coords:
-            if c not in tdims and ds[c].dims == ("point",) and "point" in tdims:
-                df[c] = ds[c].values[idx[tdims.index("point")]]
+        for c in ds.coords:  # zipped parameters, along their point dimension (one per zip group)
+            if c not in tdims and len(ds[c].dims) == 1 and ds[c].dims[0] in tdims:
+                df[c] = ds[c].values[idx[tdims.index(ds[c].dims[0])]]
     return df
 
 

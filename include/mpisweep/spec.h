@@ -6,7 +6,8 @@
  * read it.
  *
  * Task numbering: a sweep's tasks form a row-major array over its task dimensions, in this order: the grid axes
- * in spec order, then `point` (when the sweep has zip:), then `replicate` (when the spec has replicates:). Task
+ * in spec order, then `point` (when the sweep has zip:; `point1`, `point2`, ... for several zip groups, in spec
+ * order), then `replicate` (when the spec has replicates:). Task
  * index 0 is the first value of every dimension; the last dimension varies fastest.
  */
 #ifndef SW_SPEC_H
@@ -20,7 +21,7 @@
 
 typedef enum sw_dim_kind {
     SW_DIM_GRID,      /* a swept parameter; its coordinate values are the parameter's values */
-    SW_DIM_POINT,     /* the zip dimension; coordinates 0..len-1, the zipped parameters ride along it */
+    SW_DIM_POINT,     /* a zip group's dimension; coordinates 0..len-1, its zipped parameters ride along it */
     SW_DIM_REPLICATE, /* replicate 0..replicates-1 */
 } sw_dim_kind;
 
@@ -29,11 +30,17 @@ typedef struct sw_axis {
     int param;         /* index into the experiment's params */
     size_t len;        /* >= 1 */
     sw_value *values;  /* len values, of the parameter's type (never SW_REAL_LIST) */
+    unsigned group;    /* zip axes: the zip group (task dimension) it belongs to; 0 for grid axes */
 } sw_axis;
+
+/* A sweep has at most this many zip groups (each its own task dimension). */
+#define SW_MAX_ZIP_GROUPS 8
 
 /* One task dimension. */
 typedef struct sw_taskdim {
-    const char *name;  /* the parameter name, "point" or "replicate"; borrowed from the schema or static */
+    const char *name;  /* the parameter name, "point" (one zip group) or "point1", "point2", ... (several),
+                          or "replicate"; borrowed from the schema or static */
+    unsigned zip_group; /* SW_DIM_POINT: which zip group */
     sw_dim_kind kind;
     uint64_t len;
     const sw_axis *axis; /* SW_DIM_GRID: its axis; otherwise NULL */
@@ -50,8 +57,10 @@ typedef struct sw_sweep {
     size_t n_grid;
     sw_axis *grid;             /* grid axes in spec order */
     size_t n_zip;
-    sw_axis *zip;              /* zipped parameters, all of length zip_len */
-    size_t zip_len;            /* 0 when the sweep has no zip: */
+    sw_axis *zip;              /* zipped parameters; those of one group (sw_axis.group) have one length */
+    size_t zip_len;            /* length of zip group 0; 0 when the sweep has no zip: */
+    size_t n_zip_groups;       /* zip: as a mapping is one group; as a list of mappings, one per item */
+    size_t zip_group_len[SW_MAX_ZIP_GROUPS];
     size_t n_dims;
     sw_taskdim *dims;          /* the task dimensions (see top of file); may be 0 dims: one task */
     uint64_t n_tasks;          /* product of the dims' lengths (1 for no dims) */

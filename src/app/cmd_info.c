@@ -108,7 +108,7 @@ static void print_task(const sw_sweep *sw, uint64_t t, sw_value *param) {
         const sw_param *p = &sw->exp->params[sw->grid[d].param];
         printf(" %s=%s", p->name, sw_value_format(p, &param[sw->grid[d].param], buf, sizeof buf));
     }
-    for (size_t z = 0; z < sw->n_zip; z++) {
+    for (size_t z = 0; z < sw->n_zip; z++) { /* in group order: the order of their dimensions */
         const sw_param *p = &sw->exp->params[sw->zip[z].param];
         printf(" %s=%s", p->name, sw_value_format(p, &param[sw->zip[z].param], buf, sizeof buf));
     }

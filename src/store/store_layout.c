@@ -193,10 +193,12 @@ static sw_status create_task_scales(sw_store *st, hid_t g, const sw_sweep *sw, s
         SW_H5(H5DSset_scale(*ds, td->name), "making a dimension scale");
     }
     sc->coordinates[0] = '\0';
-    size_t point = 0;
-    while (point < sw->n_dims && sw->dims[point].kind != SW_DIM_POINT) point++;
     for (size_t z = 0; z < sw->n_zip; z++) {
         const sw_param *p = &sw->exp->params[sw->zip[z].param];
+        size_t point = 0; /* the task dimension of the axis's zip group */
+        while (point < sw->n_dims && !(sw->dims[point].kind == SW_DIM_POINT &&
+                                       sw->dims[point].zip_group == sw->zip[z].group))
+            point++;
         hid_t zd;
         if (p->type == SW_CHOICE) {
             SW_TRY(create_choice_values(st, g, p->name, p->name, p, &sw->zip[z], sc->task[point], &zd));

@@ -47,6 +47,7 @@ static sw_status read_text(hid_t g, const char *name, char **out) {
 /* One coordinate as text: numeric values, or a char matrix (choice names). */
 typedef struct coord_text {
     char name[96];
+    char dim[96];   /* zipped parameters: the task dimension (zip group) it rides along */
     hsize_t n;
     size_t width;   /* > 0: char matrix rows of this width */
     bool is_int;
@@ -57,9 +58,8 @@ typedef struct task_labels {
     int n_dims;
     hsize_t len[H5S_MAX_RANK];
     coord_text dim[H5S_MAX_RANK];   /* the coordinate of each task dimension (name only for point/replicate) */
-    coord_text zip[16];             /* the zipped parameters along point */
+    coord_text zip[16];             /* the zipped parameters along their point dimensions */
     size_t n_zip;
-    int point;                      /* index of the point dimension, or -1 */
 } task_labels;
 
 /* Reads dataset `name` (or its `_nc4_non_coord_` twin, where a choice dimension keeps its names) as text. */
@@ -113,9 +113,16 @@ static herr_t scale_name(hid_t did, unsigned dim, hid_t dsid, void *data) {
     return 1;
 }
 
+/* The dimension a zipped parameter's dataset rides along (its first dimension's scale). */
+static void zip_dimension(hid_t g, coord_text *c) {
+    hid_t d = H5Lexists(g, c->name, H5P_DEFAULT) > 0 ? H5Dopen2(g, c->name, H5P_DEFAULT) : -1;
+    if (d < 0) return;
+    H5DSiterate_scales(d, 0, NULL, scale_name, c->dim);
+    H5Dclose(d);
+}
+
 static void read_labels(hid_t g, task_labels *l) {
     memset(l, 0, sizeof *l);
-    l->point = -1;
     hid_t st = H5Dopen2(g, "task_status", H5P_DEFAULT);
     if (st < 0) return;
     hid_t space = H5Dget_space(st);
@@ -126,13 +133,15 @@ static void read_labels(hid_t g, task_labels *l) {
         snprintf(name, sizeof name, "dim%d", k);
         H5DSiterate_scales(st, (unsigned)k, NULL, scale_name, name);
         read_coord(g, name, &l->dim[k]);
-        if (strcmp(name, "point") == 0) l->point = k;
     }
     char *zipped = NULL;
     if (H5Aexists(st, "coordinates") > 0 && sw_h5_attr_read_string(st, "coordinates", &zipped) == SW_OK) {
         for (char *save = NULL, *z = strtok_r(zipped, " ", &save); z && l->n_zip < SW_COUNT(l->zip);
              z = strtok_r(NULL, " ", &save))
-            read_coord(g, z, &l->zip[l->n_zip++]);
+        {
+            read_coord(g, z, &l->zip[l->n_zip]);
+            zip_dimension(g, &l->zip[l->n_zip++]);
+        }
     }
     free(zipped);
     H5Dclose(st);
@@ -154,13 +163,14 @@ static void label_task(const task_labels *l, uint64_t task, char *buf, size_t si
     size_t used = 0;
     buf[0] = '\0';
     for (int k = 0; k < l->n_dims && used < size; k++) {
-        if (k == l->point && l->n_zip) {
-            for (size_t z = 0; z < l->n_zip && used < size; z++) {
-                used += (size_t)snprintf(buf + used, size - used, "%s", used ? ", " : "");
-                if (used < size) used += format_coord(&l->zip[z], idx[k], buf + used, size - used);
-            }
-            continue;
+        bool zipped = false; /* a point dimension: its zipped parameters' values stand for its index */
+        for (size_t z = 0; z < l->n_zip && used < size; z++) {
+            if (strcmp(l->zip[z].dim, l->dim[k].name) != 0) continue;
+            zipped = true;
+            used += (size_t)snprintf(buf + used, size - used, "%s", used ? ", " : "");
+            if (used < size) used += format_coord(&l->zip[z], idx[k], buf + used, size - used);
         }
+        if (zipped) continue;
         used += (size_t)snprintf(buf + used, size - used, "%s", used ? ", " : "");
         if (used < size) used += format_coord(&l->dim[k], idx[k], buf + used, size - used);
     }

@@ -17,7 +17,7 @@ from conftest import DATA, PYTHON, TESTS, env, registered_experiments
 def every_kind(all_experiments_file, run, work):
     out = os.path.join(work, "readers.h5")
     shutil.copy(all_experiments_file, out)
-    run([os.path.join(DATA, "readers.yaml")], out, 2, "--resume", expect=(1,))
+    run([os.path.join(DATA, "readers.yaml"), os.path.join(DATA, "zipgroups.yaml")], out, 2, "--resume", expect=(1,))
     run([os.path.join(DATA, "pending.yaml")], out, 0, "--resume", "--deadline", "+1", "--deadline-margin", "0",
         expect=(3,))
     return out
@@ -53,6 +53,21 @@ def test_every_reader_agrees_on_every_sweep(every_kind, binary):
                                          "failed on purpose (fail = 1, value = 0.5)",
                                          "output 'result' element 0 is nan", "output 'result' element 0 is nan"]
     assert 0 in seen["pending"]["task_status"], "the deadline left no task pending"
+    groups = seen["zip-groups"]
+    assert groups["fail"] == [0, 1] and groups["nan"] == [0, 1]
+    assert groups["point1"] == [0, 1] and groups["point2"] == [0, 1]
+
+
+def test_zip_groups_in_the_loader(every_kind):
+    ds = mpisweep.open_sweep(every_kind, "zip-groups")
+    assert ds["result"].dims == ("value", "point1", "point2")
+    assert ds["fail"].dims == ("point1",) and ds["nan"].dims == ("point2",)
+    status = ds["task_status"].values
+    assert (status[:, 1, :] == 2).all() and (status[:, 0, 1] == 3).all() and (status[:, 0, 0] == 1).all()
+    log = mpisweep.failures(every_kind, "zip-groups")
+    assert len(log) == 6
+    assert set(log.loc[log["outcome"] == "failed", "fail"]) == {1}
+    assert set(log.loc[log["outcome"] == "non_finite", "nan"]) == {1}
 
 
 def test_ncdump(every_kind, small):

@@ -271,6 +271,45 @@ static void test_zip_along_point(void **state) {
     sw_spec_free(&spec);
 }
 
+/* zip: as a list of mappings: each group is its own dimension, crossed with the grid and the other groups; a list of
+ * one group is the same sweep (and hash) as the mapping form; a bad group is reported under its index. */
+static void test_zip_groups(void **state) {
+    (void)state;
+    sw_spec *spec = load("sweep: s\nexperiment: noop\ngrid:\n  x: [1, 2]\n"
+                         "zip:\n  - k: [1, 2, 3]\n  - draws: [10, 20]\n");
+    const sw_sweep *s = &spec->sweeps[0];
+    assert_int_equal(s->n_dims, 3);
+    assert_string_equal(s->dims[1].name, "point1");
+    assert_string_equal(s->dims[2].name, "point2");
+    assert_int_equal(s->dims[2].kind, SW_DIM_POINT);
+    assert_int_equal(s->n_zip_groups, 2);
+    assert_int_equal(s->n_tasks, 12);
+    for (uint64_t t = 0; t < 12; t++) {
+        sw_value p[3];
+        sw_sweep_task(s, t, p, NULL);
+        assert_true(p[NOOP_X].real == (double)(t / 6 + 1));
+        assert_int_equal(p[NOOP_K].integer, (t / 2) % 3 + 1);
+        assert_int_equal(p[NOOP_DRAWS].integer, 10 * (t % 2 + 1));
+    }
+    sw_spec *one = load("sweep: s\nexperiment: noop\nzip:\n  - k: [1, 2]\n    draws: [3, 4]\n");
+    sw_spec *map = load("sweep: s\nexperiment: noop\nzip:\n  k: [1, 2]\n  draws: [3, 4]\n");
+    assert_string_equal(one->sweeps[0].dims[0].name, "point");
+    assert_memory_equal(one->sweeps[0].hash, map->sweeps[0].hash, sizeof map->sweeps[0].hash);
+    sw_diag d = {0};
+    sw_spec *bad = NULL;
+    const char text[] = "sweep: s\nexperiment: noop\nzip:\n  - k: [1, 2]\n  - draws: [3, 4]\n    x: [1]\n  - 7\n";
+    assert_int_equal(sw_spec_load_string(text, sizeof text - 1, "z.yaml", NULL, &bad, &d), SW_ERR_SPEC);
+    sw_diag_print(&d, stdout);
+    assert_int_equal(d.count, 2);
+    assert_string_equal(d.entries[0].key, "zip[1]");
+    assert_non_null(strstr(d.entries[0].message, "same length"));
+    assert_string_equal(d.entries[1].key, "zip[2]");
+    sw_diag_clear(&d);
+    sw_spec_free(&spec);
+    sw_spec_free(&one);
+    sw_spec_free(&map);
+}
+
 static void test_zero_dims_is_one_task(void **state) {
     (void)state;
     sw_spec *spec = load("sweep: one\nexperiment: noop\nfixed:\n  x: 2.5\ngrid:\nzip:\n---\n"
@@ -784,6 +823,7 @@ int main(void) {
         cmocka_unit_test(test_gumbel_list_parameters),
         cmocka_unit_test(test_jobs_load),
         cmocka_unit_test(test_where_filter),
+        cmocka_unit_test(test_zip_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
