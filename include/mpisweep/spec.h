@@ -107,6 +107,13 @@ void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t 
  * collective, no allocation. */
 bool sw_sweep_task_included(const sw_sweep *s, const sw_value *param);
 
+/* Growing a sweep (run --resume with a spec that only adds): whether `now` keeps everything of `old` that decides a
+ * task's numbers and only adds axis values, zip rows or replicates. On SW_OK, map[d] (one per dimension of now,
+ * malloc'ed, caller frees; map has now->n_dims slots set to NULL by the caller) maps an old index along dimension d
+ * to the new one. Otherwise SW_ERR_MISMATCH (or SW_ERR_NOMEM) with `why` saying which key changed, old and new
+ * value ("grid.dim: value 5 was removed (was [2, 5], now [2, 3])"). Not collective. */
+sw_status sw_sweep_growth(const sw_sweep *old, const sw_sweep *now, uint64_t **map, char *why, size_t size);
+
 /* The random-stream identity of a task with these parameters and replicate: (seed, sw_param_hash, replicate). */
 void sw_sweep_task_key(const sw_sweep *s, const sw_value *param, uint64_t replicate, sw_rng_key *key);
 

@@ -36,6 +36,8 @@ static sw_status take_lock(int fd, const char *path) {
     return SW_FAIL(SW_ERR_IO, "cannot lock %s: %s", path, strerror(errno));
 }
 
+sw_status sw_store_take_lock(int fd, const char *path) { return take_lock(fd, path); }
+
 /* Bytes a sweep's group takes: outputs, bookkeeping, failure log, and a generous allowance for its metadata. */
 static double sweep_bytes(const sw_sweep *sw) {
     double per_task = 1 + 8 + 4; /* status, seconds, rank */
@@ -111,7 +113,8 @@ static sw_status check_layout(const char *path, hid_t g, const sw_sweep *sw) {
 }
 
 /* Resume: the file must be ours, and every sweep it shares with the spec must come from the same spec. */
-static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_version_change) {
+static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_version_change,
+                                 bool *grows) {
     htri_t is_h5 = H5Fis_hdf5(path);
     SW_CHECK(is_h5 > 0, SW_ERR_NOT_RESULT, "%s is not an HDF5 file, so it cannot be resumed", path);
     hid_t f = sw_h5_open_readonly(path);
@@ -129,10 +132,7 @@ static sw_status check_resumable(const char *path, const sw_spec *spec, bool *pr
         if (g < 0 || sw_h5_attr_read_string(g, "spec_hash", &stored) != SW_OK)
             s = SW_FAIL(SW_ERR_NOT_RESULT, "%s: group '%s' is not an mpisweep sweep", path, sw->name);
         else if (strcmp(stored, want) != 0)
-            s = SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was run from a different spec (its spec hash is %s, the "
-                                         "spec given now has %s); --resume continues only an unchanged sweep: "
-                                         "use a new output file, or --overwrite to start again", path, sw->name,
-                        stored, want);
+            s = sw_store_check_growth(path, g, sw, &grows[i]); /* a grown spec, or a refusal saying what changed */
         else
             s = check_layout(path, g, sw);
         if (s == SW_OK) s = sw_store_check_code_version(path, g, sw, allow_version_change);
@@ -202,7 +202,11 @@ static sw_status preflight(sw_store *st, const char *tmp, sw_open_mode mode, boo
         else s = take_lock(fd, path); /* another run is creating the same file */
         tmp_locked = s == SW_OK;
     }
-    if (s == SW_OK && in_place) s = check_resumable(path, spec, present, st->allow_version_change);
+    bool *grows = calloc(spec->n_sweeps + 1, sizeof *grows);
+    if (s == SW_OK && !grows) s = SW_FAIL(SW_ERR_NOMEM, "cannot allocate the resume check");
+    if (s == SW_OK && in_place) s = check_resumable(path, spec, present, st->allow_version_change, grows);
+    if (s == SW_OK && in_place) s = sw_store_grow(st, grows, &fd);
+    free(grows);
     if (s == SW_OK && !in_place) memset(present, 0, spec->n_sweeps * sizeof *present);
     if (s == SW_OK) s = check_space(path, bytes_needed(spec, present), in_place ? (double)sb.st_size : 0);
     if (s != SW_OK) {

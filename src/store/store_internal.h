@@ -53,4 +53,13 @@ sw_status sw_store_select_tasks(hid_t space, const sweep_handles *h, int n_inner
  * attribute (files written by earlier versions) counts as version 1. Rank 0, before anything is written. */
 sw_status sw_store_check_code_version(const char *path, hid_t g, const sw_sweep *sw, bool allow);
 
+/* Resume of a sweep whose spec hash differs: SW_OK with *grows when the spec only adds axis values, zip rows or
+ * replicates (store_grow.c), else SW_ERR_MISMATCH saying which key changed. Rank 0, read-only. */
+sw_status sw_store_check_growth(const char *path, hid_t g, const sw_sweep *now, bool *grows);
+/* Grows the sweeps marked in grows[] (rank 0, before the parallel open): builds FILE.growing and renames it to
+ * FILE; *lock_fd, the run lock on FILE, then locks the grown file. On failure FILE is unchanged. */
+sw_status sw_store_grow(sw_store *st, const bool *grows, int *lock_fd);
+/* Takes the run lock on fd (store.c). */
+sw_status sw_store_take_lock(int fd, const char *path);
+
 #endif
