@@ -63,8 +63,9 @@ typedef struct sw_result_block {
 /* Opens the result file for a run of `spec` (every rank passes an identical spec). Collective over comm.
  * Rank 0 first checks what can be checked without touching the file: existence against the mode, another run
  * holding the file, free disk space against the file's size, and for resume that every sweep in the file that the
- * spec names has the same spec hash and (unless info->allow_version_change) was computed by the same code version
- * of its experiment. Any failure there leaves the file unchanged and is reported on every rank
+ * spec names has the same spec hash, or a spec that only grows it (see store_grow.c: rank 0 then grows the file
+ * through FILE.growing before anything else), and (unless info->allow_version_change) was computed by the same code
+ * version of its experiment. Any failure there leaves the file unchanged and is reported on every rank
  * (with the message on rank 0 only). Errors: SW_ERR_EXISTS, SW_ERR_LOCKED, SW_ERR_NOSPACE, SW_ERR_MISMATCH,
  * SW_ERR_NOT_RESULT, SW_ERR_IO, SW_ERR_HDF5, SW_ERR_NOMEM. On success *out is owned by the caller. */
 sw_status sw_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
