@@ -45,8 +45,8 @@ static void versions(char *buf, size_t n) {
     mpi[strcspn(mpi, ",\n")] = '\0';
     unsigned maj, min, rel;
     H5get_libversion(&maj, &min, &rel);
-    snprintf(buf, n, "mpisweep %s (%s); %s; HDF5 %u.%u.%u (parallel); %s", SW_VERSION, SW_REVISION, mpi, maj, min, rel,
-             openblas_get_config());
+    snprintf(buf, n, "mpisweep %s (%s); %s; HDF5 %u.%u.%u (parallel); %s", SW_VERSION, SW_REVISION, mpi, maj, min,
+             rel, openblas_get_config());
 }
 
 static void command_line(int argc, char **argv, char *buf, size_t n) {

@@ -82,7 +82,8 @@ static bool same_where(const sw_sweep *old, const sw_sweep *now, char *why, size
         sw_hash_final(&h, kb);
     }
     if (memcmp(ka, kb, sizeof ka) == 0) return true;
-    return say(why, size, "where: the condition %s", !old->where ? "was added" : !now->where ? "was removed" : "changed");
+    return say(why, size, "where: the condition %s",
+               !old->where ? "was added" : !now->where ? "was removed" : "changed");
 }
 
 static void dim_names(const sw_sweep *s, char *buf, size_t size) {

@@ -282,7 +282,8 @@ static void check_choice_literal(parser *p, int a, int b) {
         if (strcmp(par->choices[i], y->text) == 0) return;
     char hint[100], list[600];
     error(p, y->pos, "'%s' is not a choice of '%s'%s: it is one of %s", y->text, par->name,
-          spec_did_you_mean(y->text, par->choices, n, hint, sizeof hint), spec_join(par->choices, n, list, sizeof list));
+          spec_did_you_mean(y->text, par->choices, n, hint, sizeof hint),
+          spec_join(par->choices, n, list, sizeof list));
 }
 
 static int parse_compare(parser *p) {

@@ -82,7 +82,8 @@ static sw_status scatter(hid_t og, hid_t nd, const char *name, const sw_sweep *o
         s = sw_h5_fail(__FILE__, __LINE__, name);
     for (uint64_t t = 0; s == SW_OK && t < old->n_tasks; t++)
         memcpy(nb + new_index(old, now, map, t) * block, ob + t * block, block);
-    if (s == SW_OK && H5Dwrite(nd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, nb) < 0) s = sw_h5_fail(__FILE__, __LINE__, name);
+    if (s == SW_OK && H5Dwrite(nd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, nb) < 0)
+        s = sw_h5_fail(__FILE__, __LINE__, name);
     free(ob);
     free(nb);
     H5Sclose(os);
@@ -226,7 +227,8 @@ sw_status sw_store_grow(sw_store *st, const bool *grows, int *lock_fd) {
     for (size_t i = 0; s == SW_OK && i < st->spec->n_sweeps; i++)
         if (grows[i]) s = grow_sweep(&gs, i, st->path, started);
     for (size_t i = 0; gs.sweeps && i < st->spec->n_sweeps; i++) sw_store_close_sweep(&gs.sweeps[i]);
-    if (gs.file > 0 && H5Fclose(gs.file) < 0 && s == SW_OK) s = sw_h5_fail(__FILE__, __LINE__, "closing the grown file");
+    if (gs.file > 0 && H5Fclose(gs.file) < 0 && s == SW_OK)
+        s = sw_h5_fail(__FILE__, __LINE__, "closing the grown file");
     H5Pclose(fapl);
     free(gs.sweeps);
     int fd = s == SW_OK ? open(tmp, O_RDWR) : -1;

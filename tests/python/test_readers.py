@@ -79,3 +79,25 @@ def test_ncdump(every_kind, small):
     for text in ('"rademacher"', '"basis"', "failed on purpose (fail = 1, value = 0.5)", "dist = 2 ;",
                  "replicate = 0, 1 ;", "value = 0.5, -1.25 ;"):
         assert text in full.stdout, f"{text} not in ncdump's output"
+
+
+def test_grown_and_filtered_sweeps_in_the_loader_and_report(run, work):
+    """A sweep grown with --resume and one with excluded points: the loader sees the grown layout, complete, with
+    the growth in its history; the report counts excluded points and shows the history."""
+    runner = os.path.join(os.path.dirname(DATA), "..", "data", "runner")
+    out = os.path.join(work, "grown.h5")
+    run([os.path.join(runner, "grow1.yaml"), os.path.join(runner, "where.yaml")], out, 0, expect=(1,))
+    run([os.path.join(runner, "grow2.yaml"), os.path.join(runner, "where.yaml")], out, 0, "--resume", expect=(1,))
+    ds = mpisweep.open_sweep(out, "grow")
+    assert ds["u"].dims == ("x", "k", "point", "replicate") and ds["u"].shape == (4, 3, 3, 3)
+    assert ds.attrs["complete"] and ds.attrs["tasks_ok"] == 108 and int(ds["u"].notnull().sum()) == 108
+    assert "grown from 16 to 108 tasks" in ds.attrs["history"]
+    outdir = os.path.join(work, "report-grown")
+    shutil.rmtree(outdir, ignore_errors=True)
+    p = subprocess.run([PYTHON, "-m", "mpisweep", "report", out, "-o", outdir], capture_output=True, text=True,
+                       env=env(), timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    page = open(os.path.join(outdir, "index.html"), encoding="utf-8").read()
+    assert "grown from 16 to 108 tasks" in page and "28 excluded by where:" in page
+    sweeps = json.load(open(os.path.join(outdir, "report.json")))["sweeps"]
+    assert [s["tasks"]["excluded"] for s in sweeps if s["name"] == "triangle"] == [28], sweeps
