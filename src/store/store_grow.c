@@ -107,28 +107,42 @@ static sw_status copy_failures(hid_t og, const sweep_handles *h, const sw_sweep 
     sw_status s = r >= 0 ? SW_OK : sw_h5_fail(__FILE__, __LINE__, "failures/task");
     for (hssize_t k = 0; s == SW_OK && k < n; k++)
         if (task[k] != UINT64_MAX) task[k] = new_index(old, now, map, task[k]);
-    /* The old log is at most as long as the new one (its capacity grows with the task count). */
+    /* The old log is at most as long as the new one (its capacity grows with the task count): its rows go to the
+     * first rows. Messages are the same bytes whether the old file stored them as a char matrix or (files written
+     * by earlier versions) as fixed-length strings. */
     static const char *const columns[] = {"failures/outcome", "failures/rank", "failures/seconds", "failures/message"};
     hid_t targets[] = {h->fail_outcome, h->fail_rank, h->fail_seconds, h->fail_message};
     for (size_t c = 0; s == SW_OK && c < SW_COUNT(columns); c++) {
         hid_t src = H5Dopen2(og, columns[c], H5P_DEFAULT);
-        hid_t type = H5Dget_type(targets[c]), ss = src >= 0 ? H5Dget_space(src) : -1;
+        hid_t old_type = src >= 0 ? H5Dget_type(src) : -1, type = H5Dget_type(targets[c]);
+        hid_t ss = src >= 0 ? H5Dget_space(src) : -1, fs = H5Dget_space(targets[c]);
         hssize_t m = ss >= 0 ? H5Sget_simple_extent_npoints(ss) : -1;
-        char *buf = m >= 0 ? malloc((size_t)m * H5Tget_size(type) + 1) : NULL;
-        hid_t old_type = src >= 0 ? H5Dget_type(src) : -1;
-        if (!buf || H5Dread(src, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ||
-            H5Dwrite(targets[c], type, ss, ss, H5P_DEFAULT, buf) < 0)
+        hsize_t dims[2] = {0, 1}, start[2] = {0, 0}, count[2] = {(hsize_t)n, 1};
+        int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+        if (rank == 2) count[1] = dims[1];
+        hsize_t elems = count[0] * count[1];
+        hid_t ms = H5Screate_simple(1, &elems, NULL);
+        char *buf = m >= 0 && old_type >= 0 ? malloc((size_t)m * H5Tget_size(old_type) + 1) : NULL;
+        bool fits = buf && (size_t)m * H5Tget_size(old_type) == elems * H5Tget_size(type);
+        if (!fits || H5Dread(src, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ||
+            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(targets[c], type, ms, fs, H5P_DEFAULT, buf) < 0)
             s = sw_h5_fail(__FILE__, __LINE__, columns[c]);
         free(buf);
-        if (old_type >= 0) H5Tclose(old_type);
+        H5Sclose(ms);
+        H5Sclose(fs);
         if (ss >= 0) H5Sclose(ss);
         H5Tclose(type);
+        if (old_type >= 0) H5Tclose(old_type);
         if (src >= 0) H5Dclose(src);
     }
-    hid_t ts = H5Screate_simple(1, (hsize_t[]){(hsize_t)n}, NULL);
-    if (s == SW_OK && H5Dwrite(h->fail_task, H5T_NATIVE_UINT64, ts, ts, H5P_DEFAULT, task) < 0)
+    hsize_t first = 0, rows = (hsize_t)n;
+    hid_t ts = H5Screate_simple(1, &rows, NULL), ft = H5Dget_space(h->fail_task);
+    if (s == SW_OK && (H5Sselect_hyperslab(ft, H5S_SELECT_SET, &first, NULL, &rows, NULL) < 0 ||
+                       H5Dwrite(h->fail_task, H5T_NATIVE_UINT64, ts, ft, H5P_DEFAULT, task) < 0))
         s = sw_h5_fail(__FILE__, __LINE__, "failures/task");
     H5Sclose(ts);
+    H5Sclose(ft);
     free(task);
     return s;
 }
