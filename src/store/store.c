@@ -112,6 +112,8 @@ static sw_status check_layout(const char *path, hid_t g, const sw_sweep *sw) {
     return SW_OK;
 }
 
+sw_status sw_store_check_layout(const char *path, hid_t g, const sw_sweep *sw) { return check_layout(path, g, sw); }
+
 /* Resume: the file must be ours, and every sweep it shares with the spec must come from the same spec. */
 static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_version_change,
                                  bool *grows) {

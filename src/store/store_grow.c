@@ -44,6 +44,7 @@ sw_status sw_store_check_growth(const char *path, hid_t g, const sw_sweep *now, 
     sw_status s = now->n_dims <= H5S_MAX_RANK ? sw_sweep_growth(&old->sweeps[0], now, map, why, sizeof why)
                                              : SW_ERR_MISMATCH;
     for (size_t d = 0; d < now->n_dims && d <= H5S_MAX_RANK; d++) free(map[d]);
+    if (s == SW_OK) s = sw_store_check_layout(path, g, &old->sweeps[0]); /* what is to be moved must be whole */
     sw_spec_free(&old);
     if (s == SW_ERR_MISMATCH)
         return SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was run from a different spec: %s. --resume continues a sweep "

@@ -59,6 +59,8 @@ sw_status sw_store_check_growth(const char *path, hid_t g, const sw_sweep *now, 
 /* Grows the sweeps marked in grows[] (rank 0, before the parallel open): builds FILE.growing and renames it to
  * FILE; *lock_fd, the run lock on FILE, then locks the grown file. On failure FILE is unchanged. */
 sw_status sw_store_grow(sw_store *st, const bool *grows, int *lock_fd);
+/* Refuses (SW_ERR_NOT_RESULT) a group whose datasets do not have the sizes of sweep sw (store.c). */
+sw_status sw_store_check_layout(const char *path, hid_t g, const sw_sweep *sw);
 /* Takes the run lock on fd (store.c). */
 sw_status sw_store_take_lock(int fd, const char *path);
 

@@ -42,6 +42,13 @@ refuse "a changed fixed parameter" "sweep 'grow-fail' was run from a different s
 refuse "fewer replicates" "replicates: was 3, now 2" 's/replicates: 3/replicates: 2/'
 refuse "a removed zip row" "zip: the row (draws = 7) of dimension point was removed" 's/draws: \[1, 7, 5\]/draws: [1, 5]/'
 pass "the file is untouched by every refusal"
+expect_exit 1 "a file to damage" mpirun_sweep 0 run "$data/grow1.yaml" -o d.h5 --progress none
+/usr/bin/python3 -c 'import h5py; del h5py.File("d.h5", "r+")["grow/u_mean"]' || fail "h5py"
+sum=$(md5sum < d.h5)
+expect_exit 2 "growing a damaged sweep" mpirun_sweep 0 run "$data/grow2.yaml" -o d.h5 --resume --progress none
+expect_log "sweep 'grow' is damaged: dataset 'u_mean' is missing"
+[ "$(md5sum < d.h5)" = "$sum" ] && [ ! -e d.h5.growing ] || fail "the refused growth changed d.h5 or left d.h5.growing"
+pass "a damaged sweep is refused before the growth, the file untouched"
 
 # kill -9 at different moments of a growth: FILE is the old file (byte for byte) or the complete grown one.
 expect_exit 0 "the large sweep" mpirun_sweep 0 run "$data/growbig1.yaml" -o big0.h5 --progress none
