@@ -13,7 +13,7 @@ expect_log "the time limit (30 s) is too short"
 expect_log "Use --time=1 or more"
 [ ! -e refused.h5 ] && [ -z "$(squeue -h)" ] || fail "a refused submission left a file or a job"
 
-"$SUBMIT" "$SPECS/noop.yaml" -o dry.h5 -N 3 --time=1 --dry-run 2> /dev/null | grep -q -- "--time=1 --signal=B:USR1@11$" ||
+"$SUBMIT" "$SPECS/noop.yaml" -o dry.h5 -N 3 --time=1 --dry-run 2> /dev/null | grep -q -- "^#SBATCH --signal=B:USR1@11$" ||
   fail "submit --dry-run does not ask sbatch for the scaled warning (--signal=B:USR1@11)"
 pass "the scaled warning lead reaches sbatch (--signal=B:USR1@11)"
 submit_job job "$SPECS/shortlimit.yaml" "$SPECS/noop.yaml" -o short.h5 -N 3 --ntasks-per-node 2 --time=1
