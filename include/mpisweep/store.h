@@ -64,6 +64,7 @@ typedef struct sw_run_info {
     const char *versions;  /* "mpisweep x; MPI ...; HDF5 ...; BLAS ..." */
     bool no_fill;          /* new outputs are not pre-filled with NaN (netCDF's nofill): unfinished tasks read 0 */
     int n_ranks;
+    bool allow_plugin_change; /* --resume accepts a sweep whose plugin's content hash changed (and records the new) */
 } sw_run_info;
 
 /* The results of a contiguous range of tasks [start, start + count) of one sweep. */
@@ -160,6 +161,7 @@ typedef struct sw_sweep_summary {
     size_t n_messages;        /* failure messages available ... */
     char (*messages)[320];    /* ... "task 12 (rank 1, failed): reason"; owned, free() */
     char *history;            /* the history attribute; owned, free() */
+    char *plugin, *plugin_hash; /* the plugin's path and content hash, or NULL for a built-in; owned, free() */
 } sw_sweep_summary;
 
 /* Reads every sweep of a result file, read-only, on the calling process alone. Errors: SW_ERR_NOT_RESULT (not

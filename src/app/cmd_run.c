@@ -49,7 +49,7 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli) {
     command_line(argc, argv, cmd, sizeof cmd);
     sw_run_config config = {.specs = cli->specs, .n_specs = (size_t)cli->n_specs, .max_tasks = cli->max_tasks,
                             .store = &sw_store_hdf5, .output = cli->output, .mode = cli->mode,
-                            .no_fill = cli->no_fill, .sched = cli->run, .deadline_from_slurm = !cli->deadline_given,
+                            .no_fill = cli->no_fill, .allow_plugin_change = cli->allow_plugin_change, .sched = cli->run, .deadline_from_slurm = !cli->deadline_given,
                             .command = cmd};
     sw_run_result result;
     sw_status s = sw_run(&config, MPI_COMM_WORLD, rank == 0 ? stderr : NULL, &result);

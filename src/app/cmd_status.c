@@ -10,6 +10,7 @@ static void print_summary(const sw_sweep_summary *s) {
            "task time\n", s->name, s->experiment, (unsigned long long)s->n_tasks,
            (unsigned long long)s->count[SW_TASK_OK], (unsigned long long)s->count[SW_TASK_PENDING],
            (unsigned long long)failed, (unsigned long long)s->count[SW_TASK_SKIPPED], s->seconds);
+    if (s->plugin) printf("  plugin: %s (content hash %s)\n", s->plugin, s->plugin_hash ? s->plugin_hash : "?");
     for (int c = 0; c < SW_OUTCOME_COUNT; c++)
         if (sw_outcome_is_failure(c) && s->count[c])
             printf("  %s: %llu\n", sw_outcome_name(c), (unsigned long long)s->count[c]);

@@ -187,7 +187,8 @@ static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_
     int size = 1;
     SW_MPI(MPI_Comm_size(comm, &size));
     sw_run_info info = {.command = p.command, .host = p.host, .slurm_job = getenv("SLURM_JOB_ID"),
-                        .versions = p.versions, .n_ranks = size, .no_fill = cfg->no_fill};
+                        .versions = p.versions, .n_ranks = size, .no_fill = cfg->no_fill,
+                        .allow_plugin_change = cfg->allow_plugin_change};
     sw_store *store = NULL;
     s = sw_store_open(cfg->store, cfg->store_arg, comm, cfg->output, spec, cfg->mode, &info, &store);
     if (s != SW_OK) return s;

@@ -110,7 +110,28 @@ static sw_status check_layout(const char *path, hid_t g, const sw_sweep *sw) {
 }
 
 /* Resume: the file must be ours, and every sweep it shares with the spec must come from the same spec. */
-static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present) {
+/* A sweep from a plugin resumes only with the same plugin, byte for byte, unless the user says the change does not
+ * change results (--allow-plugin-change). */
+static sw_status check_plugin(const char *path, hid_t g, const sw_sweep *sw, bool allow_change) {
+    if (!sw->plugin) return SW_OK;
+    char *stored = NULL;
+    if (H5Aexists(g, "plugin_hash") <= 0 || sw_h5_attr_read_string(g, "plugin_hash", &stored) != SW_OK) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was not run with a plugin, the spec now names %s", path,
+                       sw->name, sw->plugin->path);
+    }
+    sw_status s = SW_OK;
+    if (strcmp(stored, sw->plugin->hash) != 0 && !allow_change)
+        s = SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was run with a different plugin (content hash %s; %s now has "
+                                     "hash %s); --resume refuses to mix results of two plugins: rebuild the old "
+                                     "one, use a new output file, or pass --allow-plugin-change if the change "
+                                     "cannot change results", path, sw->name, stored, sw->plugin->path,
+                    sw->plugin->hash);
+    free(stored);
+    return s;
+}
+
+static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_plugin_change) {
     htri_t is_h5 = H5Fis_hdf5(path);
     SW_CHECK(is_h5 > 0, SW_ERR_NOT_RESULT, "%s is not an HDF5 file, so it cannot be resumed", path);
     hid_t f = sw_h5_open_readonly(path);
@@ -132,7 +153,7 @@ static sw_status check_resumable(const char *path, const sw_spec *spec, bool *pr
                                          "spec given now has %s); --resume continues only an unchanged sweep: "
                                          "use a new output file, or --overwrite to start again", path, sw->name,
                         stored, want);
-        else
+        else if ((s = check_plugin(path, g, sw, allow_plugin_change)) == SW_OK)
             s = check_layout(path, g, sw);
         free(stored);
         if (g >= 0) H5Gclose(g);
@@ -200,7 +221,7 @@ static sw_status preflight(h5_store *st, const char *tmp, sw_open_mode mode, boo
         else s = take_lock(fd, path); /* another run is creating the same file */
         tmp_locked = s == SW_OK;
     }
-    if (s == SW_OK && in_place) s = check_resumable(path, spec, present);
+    if (s == SW_OK && in_place) s = check_resumable(path, spec, present, st->allow_plugin_change);
     if (s == SW_OK && !in_place) memset(present, 0, spec->n_sweeps * sizeof *present);
     if (s == SW_OK) s = check_space(path, bytes_needed(spec, present), in_place ? (double)sb.st_size : 0);
     if (s != SW_OK) {
@@ -330,6 +351,7 @@ static sw_status open_sweeps(h5_store *st, const sw_run_info *info, const char *
         if (there) {
             SW_TRY(sw_store_open_sweep(st, i));
             SW_TRY(sw_h5_attr_read_string(st->sweeps[i].group, "history", &st->sweeps[i].history));
+            if (sw->plugin) SW_TRY(sw_store_write_plugin(st->sweeps[i].group, sw)); /* allowed to change */
         } else {
             *grow += sweep_bytes(sw);
             SW_TRY(sw_store_create_sweep(st, i));
@@ -353,6 +375,7 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     st->spec = spec;
     st->lock_fd = st->old_fd = -1;
     st->no_fill = info->no_fill;
+    st->allow_plugin_change = info->allow_plugin_change;
     sw_status s = SW_MPI_STATUS(MPI_Comm_rank(comm, &st->rank));
     st->sweeps = calloc(spec->n_sweeps, sizeof *st->sweeps);
     st->path = target_name(path);
