@@ -16,6 +16,7 @@ _mpisweep() {
     -o | --output) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur"); return ;;
     --progress) mapfile -t COMPREPLY < <(compgen -W "auto bar log none" -- "$cur"); return ;;
     --chunk) mapfile -t COMPREPLY < <(compgen -W "auto" -- "$cur"); return ;;
+    --plugin) mapfile -t COMPREPLY < <(compgen -f -X '!*.so' -- "$cur"; compgen -d -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then
     local opts; opts=$("$prog" "$cmd" --help 2> /dev/null | grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | sort -u)

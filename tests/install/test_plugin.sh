@@ -16,7 +16,7 @@ expect_exit 0 "examples/plugin configures with find_package(mpisweep)" \
 expect_exit 0 "and builds a module against mpisweep::core" cmake --build cmake
 cp -r "$SW_SOURCE/examples/plugin" make && rm -rf make/build
 expect_exit 0 "the same plugin builds with make and pkg-config" env PKG_CONFIG_PATH="$P/lib/pkgconfig" make -C make
-for so in cmake/libball.so make/libball.so; do
+for so in cmake/libball.so make/build/libball.so; do
   exports=$(nm -D --defined-only "$so" | awk '{print $3}' | tr '\n' ' ')
   [ "$exports" = "sw_plugin_entry " ] || fail "$so exports '$exports', expected sw_plugin_entry alone"
 done
@@ -28,7 +28,7 @@ spec() { # spec FILE PLUGIN
   printf 'grid:\n  dim: [1, 2, 3, 4, 5, 6, 7, 8]\n' >> "$1"
 }
 spec cmake.yaml cmake/libball.so
-spec make.yaml make/libball.so
+spec make.yaml make/build/libball.so
 outs="volume volume_se volume_exact r2_moments task_status"
 expect_exit 0 "plan validates the plugin's sweep" "$MPISWEEP" plan cmake.yaml
 expect_log "experiment ball_volume"
@@ -39,6 +39,7 @@ same_results one.h5 three.h5 ball $outs
 expect_exit 0 "the pkg-config build, 2 ranks" mpirun_sweep 2 run make.yaml -o make.h5 --progress none
 same_results one.h5 make.h5 ball $outs
 
+expect_exit 0 "examples/plugin/ball.yaml as a user runs it" mpirun_sweep 2 run make/ball.yaml -o example.h5 --progress none
 expect_exit 0 "status of the plugin's sweep" "$MPISWEEP" status one.h5
 expect_log "sweep ball (experiment ball_volume): 192 tasks: 192 done, 0 pending, 0 failed"
 hash=$(/usr/bin/python3 -c 'import h5py,sys; print(h5py.File(sys.argv[1])["ball"].attrs["plugin_hash"])' one.h5)
@@ -56,7 +57,7 @@ pass "killed with SIGKILL after $1 tasks, $2 pending"
 # The plugin rebuilt with other flags: other bytes, same results. --resume refuses it unless told.
 old=$(/usr/bin/python3 -c 'import h5py,sys; print(h5py.File(sys.argv[1])["ball"].attrs["plugin_hash"])' "$f")
 expect_exit 0 "rebuild the plugin with -O1" bash -c 'cp cmake/libball.so saved.so &&
-  env PKG_CONFIG_PATH="$1/lib/pkgconfig" make -B -C make CFLAGS=-O1 && cp make/libball.so cmake/libball.so' _ "$P"
+  env PKG_CONFIG_PATH="$1/lib/pkgconfig" make -B -C make CFLAGS=-O1 && cp make/build/libball.so cmake/libball.so' _ "$P"
 cmp -s saved.so cmake/libball.so && fail "the rebuilt plugin has the same bytes"
 expect_exit 2 "--resume with a changed plugin is refused" mpirun_sweep 2 run cmake.yaml -o "$f" --resume --progress none
 expect_log "sweep 'ball' was run with a different plugin (content hash $old; $SW_WORK/cmake/libball.so now has hash [0-9a-f]\{32\})"
@@ -99,7 +100,7 @@ expect_exit 0 "describe --plugin" "$MPISWEEP" describe ball_volume --plugin cmak
 expect_log "r2_moments"
 expect_exit 2 "describe without --plugin" "$MPISWEEP" describe ball_volume
 expect_log "describe NAME --plugin LIB.so"
-expect_exit 0 "experiments --plugin" "$MPISWEEP" experiments --plugin "$SW_WORK/make/libball.so"
+expect_exit 0 "experiments --plugin" "$MPISWEEP" experiments --plugin "$SW_WORK/make/build/libball.so"
 expect_log "^ball_volume"
 
 # Broken plugins, each named by a bare file name found through MPISWEEP_PLUGIN_PATH.
@@ -118,6 +119,14 @@ extra() { printf 'sweep: extra\nplugin: %s\nexperiment: extra_one\ngrid: {x: [1,
 export MPISWEEP_PLUGIN_PATH=/nonexistent:$SW_WORK/lib
 extra good.so
 expect_exit 0 "a plugin found through MPISWEEP_PLUGIN_PATH" mpirun_sweep 2 run good.so.yaml -o good.h5 --progress none
+# Each rank finds good.so in another directory, another build: the run is refused before anything is created.
+mkdir -p lib2 && build_bad good -O1 && mv lib/good.so lib2/good.so && build_bad good
+cmp -s lib/good.so lib2/good.so && fail "the two builds of good.so have the same bytes"
+expect_exit 2 "ranks that load different plugin files" "$SW_MPIEXEC" -n 1 env MPISWEEP_PLUGIN_PATH="$SW_WORK/lib" \
+  "$MPISWEEP" run good.so.yaml -o other.h5 --progress none : -n 1 env MPISWEEP_PLUGIN_PATH="$SW_WORK/lib2" \
+  "$MPISWEEP" run good.so.yaml -o other.h5 --progress none
+expect_log "rank 1 loaded plugin $SW_WORK/lib2/good.so with content hash [0-9a-f]\{32\}, rank 0 one with hash"
+[ ! -e other.h5 ] || fail "other.h5 was created"
 bad() { # bad PLUGIN MESSAGE
   extra "$1"
   expect_exit 2 "plugin $1 on 2 ranks" mpirun_sweep 2 run "$1.yaml" -o "bad.h5" --progress none
