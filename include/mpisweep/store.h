@@ -23,7 +23,8 @@
  *   task_rank        int32 [task dims], rank that ran it (-1: not run)
  *   failures/        task, outcome, rank, seconds, message: the first `capacity` failures, in arrival order
  * Group attributes: experiment, article, spec text and hash, seed, every non-swept parameter (param_<name>),
- * library versions, host, Slurm job id, and `history`: one line per run that touched the file.
+ * library versions, host, Slurm job id, plugin and plugin_hash (an experiment from a plugin: its file and content
+ * hash, plugin.h), and `history`: one line per run that touched the file.
  */
 #ifndef SW_STORE_H
 #define SW_STORE_H

@@ -138,8 +138,10 @@ static void print_task(const sw_sweep *sw, uint64_t t, sw_value *param) {
 
 static double print_sweep_plan(const sw_sweep *sw, int n_show) {
     const sw_experiment *e = sw->exp;
-    printf("sweep %s (%s:%d): experiment %s, seed %llu\n  dimensions:", sw->name, sw->file, sw->line, e->name,
+    printf("sweep %s (%s:%d): experiment %s, seed %llu\n", sw->name, sw->file, sw->line, e->name,
            (unsigned long long)sw->seed);
+    if (sw->plugin) printf("  plugin: %s (content hash %s)\n", sw->plugin->path, sw->plugin->hash);
+    printf("  dimensions:");
     for (size_t d = 0; d < sw->n_dims; d++) printf(" %s=%llu", sw->dims[d].name, (unsigned long long)sw->dims[d].len);
     if (sw->n_dims == 0) printf(" (none: one task)");
     printf("\n  tasks: %llu\n  outputs:\n", (unsigned long long)sw->n_tasks);

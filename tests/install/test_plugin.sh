@@ -32,6 +32,7 @@ spec make.yaml make/build/libball.so
 outs="volume volume_se volume_exact r2_moments task_status"
 expect_exit 0 "plan validates the plugin's sweep" "$MPISWEEP" plan cmake.yaml
 expect_log "experiment ball_volume"
+expect_log "plugin: $SW_WORK/cmake/libball.so (content hash [0-9a-f]\{32\})"
 expect_log "r2_moments *\[8, 24, 4\]"
 expect_exit 0 "1 rank" mpirun_sweep 1 run cmake.yaml -o one.h5 --progress none
 expect_exit 0 "3 ranks" mpirun_sweep 3 run cmake.yaml -o three.h5 --progress none
