@@ -6,7 +6,8 @@
  * provenance, opens the store chosen by the config (the HDF5 file, the null store, the memory store), schedules
  * every pending task, closes the store and returns what happened. It never calls exit() or MPI_Abort(), and never
  * finalises MPI: the caller owns the process. Errors follow comm.h's contract: every rank returns the same status,
- * except SW_ERR_MPI, after which the caller must MPI_Abort.
+ * except SW_ERR_MPI and a lost rank (SW_ERR_INTERRUPTED on rank 0, result->stop == SW_STOP_LOST), after which
+ * the caller must MPI_Abort (sw_run_must_abort).
  */
 #ifndef SW_RUN_H
 #define SW_RUN_H
@@ -43,6 +44,10 @@ typedef struct sw_run_config {
  * When result->abandoned, compute threads still run tasks of the spec, which is then not freed; the caller should
  * end the process soon (the CLI uses _exit). */
 sw_status sw_run(const sw_run_config *config, MPI_Comm comm, FILE *log, sw_run_result *result);
+
+/* True when a run that returned s left ranks that can no longer take part in a collective call (MPI failed, or a
+ * rank was lost): the caller must end the job with MPI_Abort(comm, sw_run_exit_code(s, r)). Not collective. */
+bool sw_run_must_abort(sw_status s);
 
 /* The process exit code that a run ending with status s and result r should return (status.h's codes): 0 all
  * done, 1 some tasks failed, 3 interrupted and resumable, else the status's code. Not collective. */

@@ -39,6 +39,8 @@ typedef struct sw_run_options {
     double deadline_margin;  /* seconds kept free before the deadline for closing the file */
     double grace;            /* seconds running tasks get to finish after a stop request */
     bool retry_failed;       /* also rerun tasks that failed in an earlier run */
+    double liveness_timeout; /* a rank silent this long is lost: the run drains and fails with SW_ERR_INTERRUPTED;
+                                0: never (see liveness.c) */
     sw_progress_mode progress;
     FILE *log;               /* where rank 0 reports progress (a bar when it is a terminal); NULL: nowhere */
 } sw_run_options;
@@ -49,6 +51,7 @@ typedef enum sw_stop_reason {
     SW_STOP_DEADLINE,  /* the next tasks would not finish before the deadline */
     SW_STOP_FAILURES,  /* --max-failures reached */
     SW_STOP_ERROR,     /* a runner error on some rank (the status sw_sched_run returns) */
+    SW_STOP_LOST,      /* a rank was lost (liveness_timeout) */
 } sw_stop_reason;
 
 /* What a run did; identical on every rank when sw_sched_run returns. */
@@ -78,8 +81,10 @@ void sw_sched_install_signal_handlers(void);
  * tells the coordinator, which stops every rank at once (as a second signal does); the finished results already
  * written stay, and every rank returns the same status (comm.h's contract), result->stop = SW_STOP_ERROR and
  * result->error_rank naming the rank. SW_ERR_MPI is the exception: a rank whose MPI calls fail returns it at once,
- * and the caller must MPI_Abort. Errors: SW_ERR_HDF5, SW_ERR_IO, SW_ERR_NOSPACE, SW_ERR_MPI, SW_ERR_NOMEM,
- * SW_ERR_INTERNAL. */
+ * and the caller must MPI_Abort. A lost rank (liveness_timeout) is the other exception: rank 0 returns
+ * SW_ERR_INTERRUPTED with result->stop = SW_STOP_LOST, the live ranks having written what they finished, and the
+ * caller must MPI_Abort (a file cannot be closed collectively without the lost rank).
+ * Errors: SW_ERR_HDF5, SW_ERR_IO, SW_ERR_NOSPACE, SW_ERR_MPI, SW_ERR_INTERRUPTED, SW_ERR_NOMEM, SW_ERR_INTERNAL. */
 sw_status sw_sched_run(MPI_Comm comm, const sw_spec *spec, sw_store *store, const sw_run_options *opt,
                        sw_run_result *result);
 

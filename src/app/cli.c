@@ -41,6 +41,9 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "      --deadline-margin S seconds kept free before the deadline (default 30)\n"
                 "      --grace S           after SIGTERM/SIGINT/SIGUSR1, seconds running tasks get to finish\n"
                 "                          (default 20); a second signal, more than 1 s later, stops at once\n"
+                "      --liveness-timeout S\n"
+                "                          a rank silent for S seconds (its node died) is lost: the others drain,\n"
+                "                          and the run exits 3, the file resumable (default 10; 0: never)\n"
                 "      --max-tasks N       refuse sweeps with more than N tasks (default 1e11)\n"
                 "      --no-fill           do not pre-fill outputs with NaN when the file is created (netCDF's\n"
                 "                          nofill): halves the writes for large outputs; unfinished tasks then\n"
@@ -197,6 +200,9 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
     } else if (is(arg, len, "--grace")) {
         SW_TRY(option_value(argc, argv, i, eq, &v));
         SW_TRY(parse_seconds("--grace", v, &cli->run.grace));
+    } else if (is(arg, len, "--liveness-timeout")) {
+        SW_TRY(option_value(argc, argv, i, eq, &v));
+        SW_TRY(parse_seconds("--liveness-timeout", v, &cli->run.liveness_timeout));
     } else if (is(arg, len, "--progress")) {
         SW_TRY(option_value(argc, argv, i, eq, &v));
         SW_TRY(parse_progress(v, &cli->run.progress));
@@ -216,7 +222,8 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
 static bool allowed(const char *command, const char *arg) {
     static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "--no-fill", "-o", "--output",
                                            "--chunk", "--max-failures", "--deadline", "--deadline-margin",
-                                           "--grace", "--progress", "--quiet", "-q", "--allow-plugin-change", NULL};
+                                           "--grace", "--liveness-timeout", "--progress", "--quiet", "-q",
+                                           "--allow-plugin-change", NULL};
     size_t len = strcspn(arg, "=");
     if (strcmp(command, "run") == 0)
         for (int k = 0; run_only[k]; k++)
@@ -257,6 +264,7 @@ sw_status sw_cli_parse(int argc, char **argv, sw_cli *cli) {
     memset(cli, 0, sizeof *cli);
     cli->run.deadline_margin = 30;
     cli->run.grace = 20;
+    cli->run.liveness_timeout = 10;
     cli->plan_tasks = 5;
     if (argc < 2) return SW_FAIL(SW_ERR_USAGE, "no command given (see mpisweep --help)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

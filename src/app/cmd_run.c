@@ -54,7 +54,7 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli) {
     sw_run_result result;
     sw_status s = sw_run(&config, MPI_COMM_WORLD, rank == 0 ? stderr : NULL, &result);
     if (s != SW_OK && rank == result.error_rank) sw_report_error(s, rank, size);
-    if (s == SW_ERR_MPI) { /* MPI itself failed: the other ranks may never hear of it */
+    if (sw_run_must_abort(s)) { /* MPI failed or a rank is lost: the other ranks may never hear of it */
         fflush(stderr);
         MPI_Abort(MPI_COMM_WORLD, sw_status_exit_code(s));
     }

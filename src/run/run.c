@@ -164,6 +164,7 @@ static const char *stop_text(const sw_run_result *r) {
     case SW_STOP_DEADLINE: return "stopped before the deadline";
     case SW_STOP_FAILURES: return "stopped after --max-failures";
     case SW_STOP_ERROR: return "stopped by a runner error";
+    case SW_STOP_LOST: return "stopped: a rank was lost";
     case SW_STOP_NONE: break;
     }
     return r->pending ? "stopped" : "complete";
@@ -211,11 +212,15 @@ static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_
     s = sw_store_open(cfg->store, cfg->store_arg, comm, cfg->output, spec, cfg->mode, &info, &store);
     if (s != SW_OK) return s;
     s = sw_sched_run(comm, spec, store, &opt, result);
-    if (s == SW_ERR_MPI) return s; /* nothing collective can follow */
+    if (sw_run_must_abort(s)) return s; /* nothing collective can follow */
     char summary[512];
     sw_run_summary(result, summary, sizeof summary);
     sw_status closed = sw_comm_agree(comm, sw_store_close(&store, s == SW_OK ? summary : NULL), NULL);
     return s != SW_OK ? s : closed;
+}
+
+bool sw_run_must_abort(sw_status s) {
+    return s == SW_ERR_MPI || s == SW_ERR_INTERRUPTED;
 }
 
 sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_run_result *result) {
@@ -232,10 +237,10 @@ sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_ru
     if (s == SW_OK) s = load_spec(comm, rank, config, log, &spec);
     if (s == SW_OK) s = run_spec(config, comm, rank, spec, log, result);
     /* Every phase agreed already; agreeing once more names the rank where the error happened. */
-    if (s != SW_OK && s != SW_ERR_MPI) s = sw_comm_agree(comm, s, &result->error_rank);
+    if (s != SW_OK && !sw_run_must_abort(s)) s = sw_comm_agree(comm, s, &result->error_rank);
     if (s == SW_ERR_MPI) result->error_rank = rank; /* this rank's own */
     if (!result->abandoned) sw_spec_free(&spec); /* an abandoned task may still read it */
-    if (s != SW_ERR_MPI) { /* a communicator that cannot be freed is an MPI failure like any other */
+    if (!sw_run_must_abort(s)) { /* a communicator that cannot be freed is an MPI failure like any other */
         sw_status freed = SW_MPI_STATUS(MPI_Comm_free(&comm));
         if (s == SW_OK) s = freed;
     }

@@ -76,7 +76,8 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
     c->q = calloc(spec->n_sweeps, sizeof *c->q);
     c->told_stop = calloc((size_t)size, sizeof *c->told_stop);
     c->final = calloc((size_t)size, sizeof *c->final);
-    SW_CHECK_ALLOC(c->q && c->told_stop && c->final, "the coordinator");
+    c->lost = calloc((size_t)size, sizeof *c->lost);
+    SW_CHECK_ALLOC(c->q && c->told_stop && c->final && c->lost, "the coordinator");
     int8_t *slab = malloc(STATUS_SLAB);
     SW_CHECK_ALLOC(slab, "a task status slab");
     for (size_t i = 0; i < spec->n_sweeps; i++) {
@@ -100,6 +101,7 @@ void sw_coord_free(coord *c) {
     free(c->q);
     free(c->told_stop);
     free(c->final);
+    free(c->lost);
 }
 
 void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {

@@ -30,7 +30,7 @@ typedef struct coord {
     size_t current;         /* sweep being handed out */
     uint64_t remaining;     /* all sweeps */
     uint64_t total, ok, failed, failed_run, ran, to_run;
-    bool *told_stop, *final;
+    bool *told_stop, *final, *lost; /* lost: declared lost by liveness.c */
     int n_final;
     sw_stop_reason stop;
     int signal, signals;    /* first signal; most signals any one rank received */

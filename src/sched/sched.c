@@ -8,6 +8,7 @@
 
 #include "compute.h"
 #include "coord.h"
+#include "liveness.h"
 #include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
 
@@ -60,6 +61,7 @@ typedef struct worker {
     uint64_t ran;
     sw_status error;         /* this rank's first runner error: it stops working but still takes part */
     char error_message[1024];
+    sw_liveness live;
 } worker;
 
 /* ---- talking to the coordinator: a function call on rank 0, a message elsewhere ---- */
@@ -246,6 +248,8 @@ static sw_status serve_one(worker *w, const MPI_Status *st) {
         msg_report r;
         SW_MPI(MPI_Recv(&r, sizeof r, MPI_BYTE, st->MPI_SOURCE, TAG_REPORT, w->comm, MPI_STATUS_IGNORE));
         sw_coord_report(c, st->MPI_SOURCE, &r);
+    } else if (st->MPI_TAG == TAG_HEARTBEAT) {
+        SW_MPI(MPI_Recv(NULL, 0, MPI_BYTE, st->MPI_SOURCE, TAG_HEARTBEAT, w->comm, MPI_STATUS_IGNORE));
     } else if (st->MPI_TAG == TAG_FAILURE) {
         failure_record f;
         SW_MPI(MPI_Recv(&f, sizeof f, MPI_BYTE, st->MPI_SOURCE, TAG_FAILURE, w->comm, MPI_STATUS_IGNORE));
@@ -266,14 +270,21 @@ static sw_status coordinate(worker *w, bool *activity) {
         SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->comm, &flag, &st));
         if (!flag) break;
         *activity = true;
+        sw_liveness_heard(&w->live, st.MPI_SOURCE);
         SW_TRY(serve_one(w, &st));
     }
-    if (c->stop == SW_STOP_SIGNAL && !c->drain_sent) {
+    if (sw_liveness_check(&w->live, c->final, c->lost) > 0) {
+        /* Lost ranks count as final, so that nobody waits for them or sends them anything. */
+        for (int r = 1; r < w->size; r++)
+            if (c->lost[r] && !c->final[r]) c->final[r] = true, c->n_final++;
+        sw_coord_request_stop(c, SW_STOP_LOST, 0);
+    }
+    if ((c->stop == SW_STOP_SIGNAL || w->live.lost > 0) && !c->drain_sent) {
         c->drain_sent = true;
         start_drain(w);
         SW_TRY(broadcast_control(w, CONTROL_DRAIN));
     }
-    bool out_of_time = c->stop == SW_STOP_SIGNAL && sw_now() - c->stop_time > w->co->opt->grace;
+    bool out_of_time = (c->stop == SW_STOP_SIGNAL || w->live.lost > 0) && sw_now() - c->stop_time > w->co->opt->grace;
     if ((c->signals >= 2 || out_of_time || c->stop == SW_STOP_ERROR) && !c->abort_sent) {
         c->abort_sent = true;
         start_abort(w);
@@ -298,6 +309,8 @@ static sw_status step(worker *w, bool *activity) {
         SW_TRY(request_work(w));
         *activity = true;
     }
+    if (w->rank != 0 && sw_liveness_beat_due(&w->live))
+        SW_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_HEARTBEAT, w->comm));
     if (w->rank != 0) SW_TRY(poll_messages(w, activity));
     else SW_TRY(coordinate(w, activity));
     if (!w->final_sent && done_working(w)) {
@@ -339,6 +352,10 @@ static sw_status main_loop(worker *w) {
         nap = activity ? NAP_MIN : fmin(nap * 2, NAP_MAX);
         if (!activity) sw_compute_wait(&w->cp, nap);
     }
+    if (w->live.lost > 0)
+        return SW_FAIL(SW_ERR_INTERRUPTED, "%d rank(s) lost: rank %d sent nothing for %.1f s (liveness timeout "
+                       "%g s); its node or process is gone. The other ranks wrote every task they finished; the "
+                       "file is resumable (--resume)", w->live.n_lost, w->live.lost, w->live.silent, w->live.timeout);
     if (w->rank == 0)
         for (int r = 1; r < w->size; r++) SW_TRY(send_control(w, r, CONTROL_FINALIZE));
     return SW_OK;
@@ -369,6 +386,7 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
         w->co = co;
         s = sw_coord_init(co, spec, w->store, opt, w->size);
     }
+    if (s == SW_OK) s = sw_liveness_init(&w->live, opt->liveness_timeout, w->size, w->rank == 0);
     if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
     bool listening = false;
     if (s == SW_OK && w->rank != 0) {
@@ -379,6 +397,7 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
     if (s == SW_OK) return SW_OK;
     if (listening && MPI_Cancel(&w->control_req) == MPI_SUCCESS) MPI_Request_free(&w->control_req);
     sw_compute_stop(&w->cp);
+    sw_liveness_free(&w->live);
     if (w->co) sw_coord_free(w->co);
     w->co = NULL;
     return s;
@@ -410,7 +429,12 @@ static sw_status run_worker(worker *w, const sw_spec *spec, const sw_run_options
     double t0 = sw_now();
     coord co;
     SW_TRY(start_worker(w, spec, opt, &co));
-    SW_TRY(main_loop(w)); /* only SW_ERR_MPI (or a second error) comes back here: the caller aborts the job */
+    sw_status s = main_loop(w);
+    sw_liveness_free(&w->live);
+    if (s != SW_OK) { /* only SW_ERR_MPI, a lost rank or a second error come back here: the caller aborts the job */
+        if (s == SW_ERR_INTERRUPTED) result->stop = SW_STOP_LOST, result->error_rank = w->rank;
+        return s;
+    }
     return finish_worker(w, t0, result);
 }
 

@@ -103,30 +103,10 @@ CONF
 }
 
 cluster_start() {
-  # A test run inside a Slurm job must not pass that job's identity on to the test cluster's jobs.
-  unset $(compgen -v SLURM_) $(compgen -v SBATCH_) $(compgen -v SALLOC_) $(compgen -v SRUN_)
-  SW_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/mpisweep-slurm.XXXXXX") || fail "mktemp"
-  chmod 755 "$SW_CLUSTER"
-  mkdir -p "$SW_CLUSTER"/{munge,state,spool,log,tmp}
-  export SLURM_CONF=$SW_CLUSTER/slurm.conf
-  cluster_write_conf "$SW_CLUSTER"
-  # From here on the cluster goes down however the test ends.
-  trap cluster_stop EXIT
-  trap 'exit 130' INT TERM HUP
-  cluster_watchdog
-  local d=$SW_CLUSTER
-  # munged refuses a key or a socket directory that others could write.
-  dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
-  chmod 600 "$d/munge/munge.key"
-  chmod 755 "$d/munge"
-  munged --force --socket="$d/munge/munge.socket" --key-file="$d/munge/munge.key" \
-    --pid-file="$d/munge/munged.pid" --seed-file="$d/munge/munged.seed" --log-file="$d/log/munged.log" \
-    || cluster_fail "munged did not start"
-  # In a subshell, so that they are no jobs of this shell (which would report their end); cluster-stop ends them.
-  (env SLURM_CONF="$SLURM_CONF" SW_TEST_CLUSTER="$d" setsid slurmctld -D -i \
-    > "$d/log/slurmctld.out" 2>&1 < /dev/null &)
-  (env SLURM_CONF="$SLURM_CONF" SW_TEST_CLUSTER="$d" setsid slurmd -D \
-    > "$d/log/slurmd.out" 2>&1 < /dev/null &)
+  cluster_prepare cluster_write_conf
+  cluster_start_ctld
+  (env SLURM_CONF="$SLURM_CONF" SW_TEST_CLUSTER="$SW_CLUSTER" setsid slurmd -D \
+    > "$SW_CLUSTER/log/slurmd.out" 2>&1 < /dev/null &)
   local state=""
   for _ in $(seq 300); do
     state=$(sinfo -h -o %T 2>/dev/null) || true
@@ -135,6 +115,38 @@ cluster_start() {
   done
   [ "$state" = idle ] || cluster_fail "the node did not become idle within 30 s (state '$state')"
   pass "a one-node Slurm cluster is up (Slurm $(sinfo --version | cut -d' ' -f2), config $SLURM_CONF)"
+}
+
+# cluster_prepare WRITE_CONF [ARGS]: the cluster's directory, its configuration (WRITE_CONF DIR ARGS), the teardown
+# and munged. Also used by nodes.sh.
+cluster_prepare() {
+  # A test run inside a Slurm job must not pass that job's identity on to the test cluster's jobs.
+  unset $(compgen -v SLURM_) $(compgen -v SBATCH_) $(compgen -v SALLOC_) $(compgen -v SRUN_)
+  SW_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/mpisweep-slurm.XXXXXX") || fail "mktemp"
+  chmod 755 "$SW_CLUSTER"
+  mkdir -p "$SW_CLUSTER"/{munge,state,spool,log,tmp}
+  export SLURM_CONF=$SW_CLUSTER/slurm.conf
+  # From here on the cluster goes down however the test ends.
+  trap cluster_stop EXIT
+  trap 'exit 130' INT TERM HUP
+  cluster_watchdog
+  local d=$SW_CLUSTER write=$1
+  shift
+  "$write" "$d" "$@"
+  # munged refuses a key or a socket directory that others could write.
+  dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
+  chmod 600 "$d/munge/munge.key"
+  chmod 755 "$d/munge"
+  munged --force --socket="$d/munge/munge.socket" --key-file="$d/munge/munge.key" \
+    --pid-file="$d/munge/munged.pid" --seed-file="$d/munge/munged.seed" --log-file="$d/log/munged.log" \
+    || cluster_fail "munged did not start"
+}
+
+# cluster_start_ctld: slurmctld, in a subshell so that it is no job of this shell (which would report its end);
+# cluster-stop ends it.
+cluster_start_ctld() {
+  (env SLURM_CONF="$SLURM_CONF" SW_TEST_CLUSTER="$SW_CLUSTER" setsid slurmctld -D -i \
+    > "$SW_CLUSTER/log/slurmctld.out" 2>&1 < /dev/null &)
 }
 
 # cluster_fail MESSAGE: fail with the daemons' logs, which say why.

@@ -5,6 +5,7 @@ SW_SLURM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${SW_SOURCE:=$SW_SLURM_TESTS/../..}"
 . "$SW_SLURM_TESTS/../mpi/lib.sh"
 . "$SW_SLURM_TESTS/cluster.sh"
+. "$SW_SLURM_TESTS/nodes.sh"
 SPECS=$SW_SLURM_TESTS/specs
 SUBMIT=$SW_SOURCE/slurm/submit
 # The jobs inherit this environment (sbatch exports it), with the mpirun settings of ../mpi/lib.sh.

@@ -48,7 +48,8 @@ expect_log "sbatch refused the job"
 expect_exit 0 "--dry-run" "$SUBMIT" "$SPECS/noop.yaml" -o out.h5 -n 2 -t 10 -p test --chunk 5 --dry-run
 nothing_submitted
 cp last.log dry-run.sbatch
-expect_log "#SBATCH --signal=B:USR1@180"
+# -t 10 is under 20 minutes: the warning lead is scaled to the limit (--grace T/10 = 60 s, + 5 s).
+expect_log "#SBATCH --signal=B:USR1@65"
 expect_log "#SBATCH --open-mode=append"
 expect_log "#SBATCH --requeue"
 for d in --job-name=mpisweep-out "--output=$SW_WORK/out-%j.log" "-n 2" "-t 10" "-p test"; do expect_log "^#SBATCH $d\$"; done

@@ -1,0 +1,30 @@
+# A rank that stops answering (SIGSTOP: as silent as a dead node, but without the MPI runtime noticing anything) is
+# declared lost after --liveness-timeout: the other ranks drain, the run exits 3 with a message naming the rank,
+# the file opens without repair and --resume completes it identical to an uninterrupted run.
+. "$(dirname "$0")/lib.sh"
+spec=$SW_TESTS/../data/runner/liveness.yaml
+f=$SW_WORK/stopped.h5
+expect_exit 0 "uninterrupted reference run (1 rank)" mpirun_sweep 0 run "$spec" -o ref.h5 --progress none
+spawn 3 run.log run "$spec" -o "$f" --progress none --liveness-timeout 2
+wait_for_done "$f" 10
+# Rank 2: the process of this run whose environment says so.
+victim=""
+for e in /proc/[0-9]*/environ; do
+  p=${e#/proc/}; p=${p%/environ}
+  tr '\0' '\n' < "$e" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2" &&
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "-o $f " && victim=$p && break
+done
+[ -n "$victim" ] || fail "rank 2 of the run not found"
+kill -STOP "$victim"
+t0=$SECONDS
+wait "$pid"
+rc=$?
+kill -KILL "$victim" 2>/dev/null
+cp run.log last.log
+[ "$rc" -eq 3 ] || { cat run.log >&2; fail "the run exited $rc, expected 3"; }
+pass "the run with a silent rank 2 exited 3 after $((SECONDS - t0)) s"
+expect_log "rank(s) lost: rank 2 sent nothing for"
+expect_exit 3 "the file opens without repair and has tasks pending" "$MPISWEEP" status "$f"
+expect_exit 0 "resume on 2 ranks" mpirun_sweep 2 run "$spec" -o "$f" --resume --progress none
+same_results ref.h5 "$f" liveness x_out k_out u u_mean task_status
+done_testing
