@@ -26,10 +26,7 @@ bool sw_plugin_resolve(const char *name, const char *base_dir, char *buf, size_t
     }
     snprintf(buf, size, "%s/%s", dir, name);
     if (readable(buf)) return true;
-    if (strchr(name, '/')) {
-        snprintf(buf, size, "%s/%s (relative to the spec file's directory)", dir, name);
-        return false;
-    }
+    if (strchr(name, '/')) return false;
     const char *path = getenv("MPISWEEP_PLUGIN_PATH");
     for (const char *p = path; p && *p;) {
         size_t len = strcspn(p, ":");
