@@ -24,7 +24,10 @@ _mpisweep() {
     return
   fi
   case $cmd in
-    describe) mapfile -t COMPREPLY < <(compgen -W "$("$prog" experiments 2> /dev/null | awk '/^[a-z]/ {print $1}')" -- "$cur") ;;
+    describe) # with --plugin LIB.so on the line, the plugin's experiments too
+      local plugin=()
+      for ((i = 1; i < COMP_CWORD; i++)); do [ "${COMP_WORDS[i]}" = --plugin ] && plugin=(--plugin "${COMP_WORDS[i + 1]}"); done
+      mapfile -t COMPREPLY < <(compgen -W "$("$prog" experiments "${plugin[@]}" 2> /dev/null | awk '/^[a-z]/ {print $1}')" -- "$cur") ;;
     status) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur") ;;
     run | plan) mapfile -t COMPREPLY < <(compgen -f -X '!*.y?(a)ml' -- "$cur"; compgen -d -- "$cur") ;;
   esac

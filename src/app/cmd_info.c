@@ -113,7 +113,7 @@ int sw_cmd_experiments(const char *plugin_name) {
     if (!load_plugin_option(plugin_name, &plugin)) return SW_EXIT_USAGE;
     for (const sw_experiment *const *x = sw_registry; *x; x++)
         printf("%-20s %s\n%-20s article: %s\n", (*x)->name, (*x)->summary, "", (*x)->article);
-    if (plugin) printf("\nfrom plugin %s (%s, hash %s):\n", plugin->table->name, plugin->path, plugin->hash);
+    if (plugin) printf("\nPlugin %s (%s, content hash %s):\n", plugin->table->name, plugin->path, plugin->hash);
     for (const sw_experiment *const *x = plugin ? plugin->table->experiments : NULL; x && *x; x++)
         printf("%-20s %s\n%-20s article: %s\n", (*x)->name, (*x)->summary, "", (*x)->article);
     return SW_EXIT_DONE;

@@ -103,6 +103,10 @@ expect_exit 2 "describe without --plugin" "$MPISWEEP" describe ball_volume
 expect_log "describe NAME --plugin LIB.so"
 expect_exit 0 "experiments --plugin" "$MPISWEEP" experiments --plugin "$SW_WORK/make/build/libball.so"
 expect_log "^ball_volume"
+completed=$(bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mpisweep; echo "${COMPREPLY[*]}"' \
+  _ "$P/share/bash-completion/completions/mpisweep" "$MPISWEEP" describe --plugin cmake/libball.so "")
+[[ " $completed " == *" ball_volume "* && " $completed " == *" angle "* ]] || fail "describe --plugin completion: $completed"
+pass "bash completion of describe --plugin LIB.so offers the plugin's experiments and the built-ins"
 
 # Broken plugins, each named by a bare file name found through MPISWEEP_PLUGIN_PATH.
 mkdir -p lib
