@@ -22,9 +22,9 @@ for so in cmake/libball.so make/build/libball.so; do
 done
 pass "both plugins export sw_plugin_entry alone (the core library's copy stays private)"
 
-# dim 1..8 x 24 replicates, 200000 points each: long enough to be killed half-way.
+# dim 1..8 x 24 replicates, 300000 points each (about 2 s of work): long enough to be killed part-way.
 spec() { # spec FILE PLUGIN
-  printf 'sweep: ball\nplugin: %s\nexperiment: ball_volume\nseed: 11\nreplicates: 24\nfixed: {samples: 200000}\n' "$2" > "$1"
+  printf 'sweep: ball\nplugin: %s\nexperiment: ball_volume\nseed: 11\nreplicates: 24\nfixed: {samples: 300000}\n' "$2" > "$1"
   printf 'grid:\n  dim: [1, 2, 3, 4, 5, 6, 7, 8]\n' >> "$1"
 }
 spec cmake.yaml cmake/libball.so
@@ -88,7 +88,7 @@ assert (np.abs(ds["volume"] - ds["volume_exact"]) <= 5 * ds["volume_se"] + 1e-12
 exact = np.pi ** (d / 2) / np.exp(np.vectorize(__import__("math").lgamma)(d / 2 + 1))
 np.testing.assert_allclose(ds["volume_exact"], np.broadcast_to(exact, ds["volume"].shape), rtol=1e-13)
 # mean |x|^2 over the cube is d/3, per-point variance d (1/5 - 1/9)
-se = np.sqrt(d * 4 / 45 / 200000)
+se = np.sqrt(d * 4 / 45 / 300000)
 assert (np.abs(ds["r2_moments"].isel(k=0) - d / 3) <= 5 * se).all()
 r = write_report("one.h5", "report")
 assert r["sweeps"][0]["plot"] == "generic" and r["sweeps"][0]["pngs"], r
