@@ -17,11 +17,11 @@ from ._deps import require
 np, h5py, h5netcdf, xr, pd = require("numpy", "h5py", "h5netcdf", "xarray", "pandas")
 
 #: Outcomes that are not failures (every other outcome in the file's flag_meanings is one, as the runner counts).
-NOT_FAILURES = ("pending", "ok", "skipped")
+NOT_FAILURES = ("pending", "ok", "skipped", "excluded")
 #: Variables the runner adds to every sweep beside the experiment's outputs.
 BOOKKEEPING = ("task_status", "task_seconds", "task_rank")
 #: Task dimensions that are not parameters of the experiment.
-INDEX_DIMS = ("point", "replicate")
+INDEX_DIMS = ("point", "replicate") + tuple(f"point{g}" for g in range(1, 9))  # point1..8: zip groups
 
 
 class ResultFileError(ValueError):
@@ -64,15 +64,27 @@ def _plain(v):
     return v
 
 
+def _in_creation_order(f):
+    """The names under the root in the order they were created (the spec's order), where the file tracks it
+    (files written by earlier versions do not: then alphabetical)."""
+    names = []
+    try:
+        f.id.links.iterate(lambda n: names.append(n.decode("utf-8")), idx_type=h5py.h5.INDEX_CRT_ORDER)
+        return names
+    except (ValueError, RuntimeError, KeyError):
+        return list(f.keys())
+
+
 def list_sweeps(path):
-    """Names of the sweeps in a result file, in the file's (alphabetical) order.
+    """Names of the sweeps in a result file, in the order of the specs that created them.
 
     Raises FileNotFoundError for a missing file and ResultFileError for a file that is not a result file.
     """
     with _h5_open(path) as f:
         if "mpisweep_version" not in f.attrs:
             raise ResultFileError(f"{os.fspath(path)} is an HDF5 file but not an mpisweep result file")
-        return [name for name, obj in f.items() if isinstance(obj, h5py.Group) and "experiment" in obj.attrs]
+        return [name for name in _in_creation_order(f) if isinstance(f[name], h5py.Group)
+                and "experiment" in f[name].attrs]
 
 
 def experiments(path):
@@ -80,8 +92,8 @@ def experiments(path):
     with _h5_open(path) as f:
         if "mpisweep_version" not in f.attrs:
             raise ResultFileError(f"{os.fspath(path)} is an HDF5 file but not an mpisweep result file")
-        return {name: _text(obj.attrs["experiment"]) for name, obj in f.items()
-                if isinstance(obj, h5py.Group) and "experiment" in obj.attrs}
+        return {name: _text(f[name].attrs["experiment"]) for name in _in_creation_order(f)
+                if isinstance(f[name], h5py.Group) and "experiment" in f[name].attrs}
 
 
 def _check_sweep(path, sweep):
@@ -165,11 +177,12 @@ def open_sweep(path, sweep, *, mask=True):
     output's own dimensions. Every variable keeps its ``units`` and ``long_name``; the group's provenance
     (experiment, article, spec, seed, param_<name> of every fixed parameter, history, ...) is in ``ds.attrs``,
     with the task counts added as ``tasks_ok``, ``tasks_pending``, ``tasks_failed`` (every failure outcome),
-    ``tasks_skipped``, ``tasks_total`` and ``complete``.
+    ``tasks_skipped``, ``tasks_excluded`` (left out by the sweep's ``where:`` filter, never run),
+    ``tasks_total`` and ``complete`` (nothing pending or skipped; excluded tasks do not count).
 
     With mask=True (the default), every output of a task whose status is not ok (pending, failed, non-finite,
-    not converged, numerical failure, rejected parameters, skipped) is NaN; ``task_status`` itself is kept
-    (int8 with CF flag_values/flag_meanings; see status_names). With mask=False the values are as stored.
+    not converged, numerical failure, rejected parameters, skipped, excluded) is NaN; ``task_status`` itself is
+    kept (int8 with CF flag_values/flag_meanings; see status_names). With mask=False the values are as stored.
 
     Works on a file that a run is still writing: the tasks finished so far have status ok.
     """
@@ -181,7 +194,11 @@ def open_sweep(path, sweep, *, mask=True):
     try:
         store = xr.backends.H5NetCDFStore(hf, group=sweep)
         # mask_and_scale=False: HDF5 fill values (-1 in task_rank) stay values, not NaN; outputs are NaN-filled.
-        ds = xr.open_dataset(store, mask_and_scale=False).load()
+        ds = xr.open_dataset(store, mask_and_scale=False)
+        # task_status first: a run writes a task's outputs before its status, so on a live file every task read
+        # as ok then has its outputs on disk when they are read (in name order, "slept" would precede it).
+        ds["task_status"].load()
+        ds = ds.load()
     finally:
         hf.close()
     ds.attrs = {k: _plain(v) for k, v in ds.attrs.items()}
@@ -191,8 +208,8 @@ def open_sweep(path, sweep, *, mask=True):
             ds[name] = ds[name].astype(str)
     counts = status_counts(ds)
     ds.attrs.update(tasks_ok=counts["ok"], tasks_pending=counts["pending"], tasks_failed=counts["failed_any"],
-                    tasks_skipped=counts["skipped"], tasks_total=counts["total"],
-                    complete=bool(counts["pending"] == 0 and counts["skipped"] == 0))
+                    tasks_skipped=counts["skipped"], tasks_excluded=counts.get("excluded", 0),
+                    tasks_total=counts["total"], complete=bool(counts["pending"] == 0 and counts["skipped"] == 0))
     ds.attrs.setdefault("sweep", sweep)
     if mask:
         ok = ds["task_status"] == status_code(ds, "ok")
@@ -273,6 +290,14 @@ def to_dataframe(path, sweep, variables=None, *, mask=True, ok_only=False, fixed
     return df
 
 
+def _messages(raw):
+    """The failure messages: a char matrix [row, byte] (netCDF's char storage), or in files written by earlier
+    versions one fixed-length string per row."""
+    if raw.ndim == 2:
+        raw = np.array([r.tobytes() for r in raw], dtype=object)
+    return np.array([_text(m).rstrip("\0") if not isinstance(m, str) else m for m in raw], dtype=object)
+
+
 def failures(path, sweep):
     """The sweep's failure log as a DataFrame: task (linear index), outcome, rank, seconds, message, and the
     task's coordinates. Holds the first failures in arrival order (the log has a fixed capacity)."""
@@ -288,7 +313,7 @@ def failures(path, sweep):
             "outcome": [names.get(int(c), str(c)) for c in log["outcome"][...][used]],
             "rank": log["rank"][...][used],
             "seconds": log["seconds"][...][used],
-            "message": [_text(m).rstrip("\0") if not isinstance(m, str) else m for m in log["message"][...][used]],
+            "message": _messages(log["message"][...])[used],
         })
     ds = open_sweep(path, sweep, mask=False)
     tdims = task_dims(ds)
@@ -297,9 +322,9 @@ def failures(path, sweep):
         idx = np.unravel_index(df["task"].to_numpy(), shape)
         for d, i in zip(tdims, idx):
             df[d] = ds[d].values[i] if d in ds.coords else i
-        for c in ds.coords:
-            if c not in tdims and ds[c].dims == ("point",) and "point" in tdims:
-                df[c] = ds[c].values[idx[tdims.index("point")]]
+        for c in ds.coords:  # zipped parameters, along their point dimension (one per zip group)
+            if c not in tdims and len(ds[c].dims) == 1 and ds[c].dims[0] in tdims:
+                df[c] = ds[c].values[idx[tdims.index(ds[c].dims[0])]]
     return df
 
 

@@ -46,11 +46,13 @@ def _provenance_rows(ds):
             ("replicates", html.escape(str(a.get("replicates", "")))),
             ("tasks", html.escape(f"{a.get('tasks_total', '?')}: {a.get('tasks_ok', 0)} ok, "
                                   f"{a.get('tasks_pending', 0)} pending, {a.get('tasks_failed', 0)} failed, "
-                                  f"{a.get('tasks_skipped', 0)} skipped"))]
+                                  f"{a.get('tasks_skipped', 0)} skipped"
+                                  + (f", {a['tasks_excluded']} excluded by where:" if a.get('tasks_excluded') else "")))]
     fixed = [f"{k[6:]} = {v}" for k, v in a.items() if k.startswith("param_")]
     if fixed:
         rows.append(("fixed parameters", html.escape("; ".join(fixed))))
-    for key in ("plugin", "plugin_hash", "host", "slurm_job_id", "created", "versions", "mpisweep_version"):
+    for key in ("plugin", "plugin_hash", "host", "slurm_job_id", "created", "versions", "mpisweep_version",
+                "mpisweep_revision", "experiment_version"):
         if key in a and str(a[key]):
             rows.append((key.replace("_", " "), html.escape(str(a[key]))))
     return rows
@@ -111,7 +113,8 @@ def write_report(path, outdir, sweeps=None, strict=False):
         entries.append({
             "name": name, "experiment": ds.attrs.get("experiment"), "plot": kind, "pngs": pngs,
             "captions": captions,
-            "tasks": {k: ds.attrs.get("tasks_" + k) for k in ("total", "ok", "pending", "failed", "skipped")},
+            "tasks": {k: ds.attrs.get("tasks_" + k) for k in ("total", "ok", "pending", "failed", "skipped",
+                                                               "excluded")},
             "warnings": [str(w.message).splitlines()[0] for w in caught
                          if issubclass(w.category, UserWarning) and "failed" in str(w.message)],
             "_ds": ds, "_fail": fail,

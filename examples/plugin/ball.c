@@ -52,6 +52,7 @@ static const sw_experiment ball_volume = {
     .name = "ball_volume",
     .summary = "Monte-Carlo volume of the unit ball in d dimensions (an example plugin)",
     .article = "none: examples/plugin of mpisweep",
+    .version = 1, /* bump it when a change alters results: --resume then refuses to mix old and new */
     .params = ball_params,
     .n_params = SW_COUNT(ball_params),
     .outputs = ball_outputs,

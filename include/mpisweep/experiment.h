@@ -28,7 +28,8 @@
     X(SW_TASK_NOT_CONVERGED, 4, "not_converged")                                                           \
     X(SW_TASK_NUMERICAL, 5, "numerical_failure")                                                           \
     X(SW_TASK_REJECTED, 6, "rejected_parameters")                                                          \
-    X(SW_TASK_SKIPPED, 7, "skipped")
+    X(SW_TASK_SKIPPED, 7, "skipped")                                                                       \
+    X(SW_TASK_EXCLUDED, 8, "excluded") /* the sweep's where: filter leaves it out: never run, not pending */
 
 typedef enum sw_outcome {
 #define SW_OUTCOME_ENUM(name, code, text) name = code,
@@ -134,6 +135,10 @@ typedef struct sw_experiment {
     const char *name;    /* [a-z0-9_]+, unique */
     const char *summary; /* one line */
     const char *article; /* the article it reproduces, e.g. "kexue.fm/archives/7076: n维空间下两个随机向量的夹角分布" */
+    /* Version of the code that computes the results, from 1. Bump it with every change that alters a result for
+     * the same parameters and seed (not for speed-ups that keep results bit-identical): the file records it per
+     * sweep, and --resume refuses to mix results of two versions in one sweep. */
+    unsigned version;
     const sw_param *params;
     size_t n_params;
     const sw_output *outputs;

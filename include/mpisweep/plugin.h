@@ -15,8 +15,9 @@
  * calls, and no copy of the registry is ever made (the registry is not in the core library).
  *
  * The host checks, before anything is created: the file exists, dlopen() succeeds, the entry symbol exists, the
- * table's abi_version equals the host's SW_PLUGIN_ABI_VERSION, every experiment has a valid name, a run function
- * and at most SW_MAX_OUTPUTS outputs, and no name repeats a built-in or another experiment of the plugin.
+ * table's abi_version equals the host's SW_PLUGIN_ABI_VERSION, every experiment has a valid name, a code version,
+ * a run function and at most SW_MAX_OUTPUTS outputs, and no name repeats a built-in or another experiment of the
+ * plugin.
  * A plugin is never unloaded: compute threads and sweeps hold pointers into it until the process ends.
  */
 #ifndef SW_PLUGIN_H

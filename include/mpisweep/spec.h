@@ -8,7 +8,8 @@
  * read it.
  *
  * Task numbering: a sweep's tasks form a row-major array over its task dimensions, in this order: the grid axes
- * in spec order, then `point` (when the sweep has zip:), then `replicate` (when the spec has replicates:). Task
+ * in spec order, then `point` (when the sweep has zip:; `point1`, `point2`, ... for several zip groups, in spec
+ * order), then `replicate` (when the spec has replicates:). Task
  * index 0 is the first value of every dimension; the last dimension varies fastest.
  */
 #ifndef SW_SPEC_H
@@ -23,7 +24,7 @@
 
 typedef enum sw_dim_kind {
     SW_DIM_GRID,      /* a swept parameter; its coordinate values are the parameter's values */
-    SW_DIM_POINT,     /* the zip dimension; coordinates 0..len-1, the zipped parameters ride along it */
+    SW_DIM_POINT,     /* a zip group's dimension; coordinates 0..len-1, its zipped parameters ride along it */
     SW_DIM_REPLICATE, /* replicate 0..replicates-1 */
 } sw_dim_kind;
 
@@ -32,15 +33,23 @@ typedef struct sw_axis {
     int param;         /* index into the experiment's params */
     size_t len;        /* >= 1 */
     sw_value *values;  /* len values, of the parameter's type (never SW_REAL_LIST) */
+    unsigned group;    /* zip axes: the zip group (task dimension) it belongs to; 0 for grid axes */
 } sw_axis;
+
+/* A sweep has at most this many zip groups (each its own task dimension). */
+#define SW_MAX_ZIP_GROUPS 8
 
 /* One task dimension. */
 typedef struct sw_taskdim {
-    const char *name;  /* the parameter name, "point" or "replicate"; borrowed from the schema or static */
+    const char *name;  /* the parameter name, "point" (one zip group) or "point1", "point2", ... (several),
+                          or "replicate"; borrowed from the schema or static */
+    unsigned zip_group; /* SW_DIM_POINT: which zip group */
     sw_dim_kind kind;
     uint64_t len;
     const sw_axis *axis; /* SW_DIM_GRID: its axis; otherwise NULL */
 } sw_taskdim;
+
+typedef struct sw_where sw_where; /* a parsed where: expression (opaque) */
 
 typedef struct sw_sweep {
     char *name;                /* [A-Za-z0-9_-]+ */
@@ -53,14 +62,18 @@ typedef struct sw_sweep {
     size_t n_grid;
     sw_axis *grid;             /* grid axes in spec order */
     size_t n_zip;
-    sw_axis *zip;              /* zipped parameters, all of length zip_len */
-    size_t zip_len;            /* 0 when the sweep has no zip: */
+    sw_axis *zip;              /* zipped parameters; those of one group (sw_axis.group) have one length */
+    size_t zip_len;            /* length of zip group 0; 0 when the sweep has no zip: */
+    size_t n_zip_groups;       /* zip: as a mapping is one group; as a list of mappings, one per item */
+    size_t zip_group_len[SW_MAX_ZIP_GROUPS];
     size_t n_dims;
     sw_taskdim *dims;          /* the task dimensions (see top of file); may be 0 dims: one task */
     uint64_t n_tasks;          /* product of the dims' lengths (1 for no dims) */
     char *file;                /* the spec file it came from */
     int line;                  /* line of the document's first key */
     char *text;                /* the document's YAML text, verbatim, for provenance */
+    sw_where *where;           /* the where: filter, or NULL: tasks it rejects are `excluded` (never run) */
+    uint64_t n_excluded;       /* tasks the filter excludes (replicates included) */
     uint64_t hash[2];          /* canonical hash of the expanded sweep: experiment, seed, replicates, every
                                   parameter's base value and every axis's values. Formatting and comments do not
                                   change it; any change to what would be computed does. */
@@ -113,6 +126,17 @@ void sw_spec_free(sw_spec **spec);
 /* The parameter vector of task `index` (0 <= index < n_tasks) into param (exp->n_params slots; list values borrow
  * the sweep's storage) and its replicate number into *replicate. Not collective, no allocation. */
 void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t *replicate);
+
+/* True when the where: filter of s keeps a task with these parameters (always, without a filter). Not
+ * collective, no allocation. */
+bool sw_sweep_task_included(const sw_sweep *s, const sw_value *param);
+
+/* Growing a sweep (run --resume with a spec that only adds): whether `now` keeps everything of `old` that decides a
+ * task's numbers and only adds axis values, zip rows or replicates. On SW_OK, map[d] (one per dimension of now,
+ * malloc'ed, caller frees; map has now->n_dims slots set to NULL by the caller) maps an old index along dimension d
+ * to the new one. Otherwise SW_ERR_MISMATCH (or SW_ERR_NOMEM) with `why` saying which key changed, old and new
+ * value ("grid.dim: value 5 was removed (was [2, 5], now [2, 3])"). Not collective. */
+sw_status sw_sweep_growth(const sw_sweep *old, const sw_sweep *now, uint64_t **map, char *why, size_t size);
 
 /* The random-stream identity of a task with these parameters and replicate: (seed, sw_param_hash, replicate). */
 void sw_sweep_task_key(const sw_sweep *s, const sw_value *param, uint64_t replicate, sw_rng_key *key);

@@ -13,7 +13,11 @@
  * file that opens without h5clear. A task's outputs are written before its status is marked; resume trusts only
  * task_status.
  *
- * Layout of group /<sweep> (readable as-is by xarray.open_dataset(path, group=sweep, engine="h5netcdf")):
+ * The file is also a netCDF-4 file (xarray's default engine, netCDF4-python, ncdump read it as it is): text is a
+ * char matrix [n, <name>_strlen] of 1-byte strings (netCDF-C reads nothing else but variable-length strings, which
+ * parallel HDF5 1.10 cannot write), and a choice-valued grid dimension keeps its names in `_nc4_non_coord_<dim>`.
+ *
+ * Layout of group /<sweep> (readable as-is by xarray.open_dataset(path, group=sweep)):
  *   <dim>            coordinate of each task dimension (dimension scale): grid values, point, replicate
  *   <zip param>      values along `point` (listed in every variable's `coordinates` attribute)
  *   <output>         float64 [task dims..., own dims...], NaN until computed; attributes units, long_name, role
@@ -21,7 +25,8 @@
  *   task_status      int8 [task dims], CF flag_values/flag_meanings (the outcome table of experiment.h)
  *   task_seconds     float64 [task dims], wall time of each task
  *   task_rank        int32 [task dims], rank that ran it (-1: not run)
- *   failures/        task, outcome, rank, seconds, message: the first `capacity` failures, in arrival order
+ *   failures/        task, outcome, rank, seconds [failure], message [failure, message_strlen]: the first
+ *                    `capacity` failures, in arrival order
  * Group attributes: experiment, article, spec text and hash, seed, every non-swept parameter (param_<name>),
  * library versions, host, Slurm job id, plugin and plugin_hash (an experiment from a plugin: its file and content
  * hash, plugin.h), and `history`: one line per run that touched the file.
@@ -64,6 +69,7 @@ typedef struct sw_run_info {
     const char *slurm_job; /* SLURM_JOB_ID, or NULL */
     const char *versions;  /* "mpisweep x; MPI ...; HDF5 ...; BLAS ..." */
     bool no_fill;          /* new outputs are not pre-filled with NaN (netCDF's nofill): unfinished tasks read 0 */
+    bool allow_version_change; /* resume sweeps computed by another code version of their experiment */
     int n_ranks;
     bool allow_plugin_change; /* --resume accepts a sweep whose plugin's content hash changed (and records the new) */
 } sw_run_info;
@@ -119,7 +125,9 @@ void sw_memory_results_free(sw_memory_results *r);
 /* Opens a store of backend ops for a run of `spec` (every rank passes an identical spec, path and mode; arg is
  * the backend's own, see above). Collective over comm. For the HDF5 file, rank 0 first checks what can be checked
  * without touching the file: existence against the mode, another run holding the file, free disk space against
- * the file's size, and for resume that every sweep in the file that the spec names has the same spec hash. Any
+ * the file's size, and for resume that every sweep in the file that the spec names has the same spec hash, or a
+ * spec that only grows it (store_grow.c: rank 0 then grows the file through FILE.growing before anything else),
+ * and (unless info->allow_version_change) was computed by the same code version of its experiment. Any
  * failure leaves the file unchanged and is returned on every rank (sw_comm_agree). Errors: SW_ERR_EXISTS,
  * SW_ERR_LOCKED, SW_ERR_NOSPACE, SW_ERR_MISMATCH, SW_ERR_NOT_RESULT, SW_ERR_IO, SW_ERR_HDF5, SW_ERR_MPI,
  * SW_ERR_NOMEM. On success *out is owned by the caller (release with sw_store_close). */
@@ -160,7 +168,7 @@ typedef struct sw_sweep_summary {
     uint64_t count[SW_OUTCOME_COUNT]; /* tasks per outcome code (experiment.h's table) */
     double seconds;           /* sum of task_seconds over tasks that ran */
     size_t n_messages;        /* failure messages available ... */
-    char (*messages)[320];    /* ... "task 12 (rank 1, failed): reason"; owned, free() */
+    char (*messages)[640];    /* ... "task 12 (x=0.5, replicate=1; rank 1, failed): reason"; owned, free() */
     char *history;            /* the history attribute; owned, free() */
     char *plugin, *plugin_hash; /* the plugin's path and content hash, or NULL for a built-in; owned, free() */
 } sw_sweep_summary;

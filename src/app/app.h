@@ -21,6 +21,7 @@ typedef struct sw_cli {
     bool quiet;
     bool deadline_given;
     bool no_fill;
+    bool allow_version_change; /* run --resume: accept sweeps of another experiment code version */
     int plan_tasks;           /* plan: how many tasks to list per sweep */
     const char *plugin;       /* describe, experiments: --plugin LIB.so */
     bool allow_plugin_change; /* run --resume: accept a changed plugin */

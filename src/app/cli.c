@@ -26,12 +26,14 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "       mpirun -n N mpisweep run SPEC.yaml... -o FILE.h5 [options]\n\n"
                 "Runs every sweep of the spec files and writes all results into one HDF5 file.\n\n"
                 "  -o, --output FILE       result file (required); refused if it exists, unless:\n"
-                "      --resume            continue the pending tasks of FILE (created if missing); refused if a\n"
-                "                          sweep's spec changed since FILE was made\n"
+                "      --resume            continue the pending tasks of FILE (created if missing); a spec that only\n"
+                "                          adds values, zip rows or replicates grows FILE; other changes are refused\n"
                 "      --overwrite         replace FILE\n"
                 "      --retry-failed      with --resume: run failed tasks again too\n"
                 "      --allow-plugin-change  with --resume: accept a sweep whose plugin file changed (a fix that\n"
                 "                          cannot change results); the new content hash is recorded\n"
+                "      --allow-version-change  with --resume: continue sweeps computed by another code version of\n"
+                "                          their experiment (only for a change that alters no result)\n"
                 "      --chunk N|auto      tasks per work request (default auto: adapts to measured task times)\n"
                 "      --max-failures N    stop handing out tasks after N failures in this run (default 0: no limit)\n"
                 "      --deadline T        the allocation ends at T: UNIX seconds, +SECONDS from now, or\n"
@@ -171,6 +173,8 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
         cli->plugin = v;
     } else if (is(arg, len, "--no-fill")) {
         cli->no_fill = true;
+    } else if (is(arg, len, "--allow-version-change")) {
+        cli->allow_version_change = true;
     } else if (is(arg, len, "--quiet") || is(arg, len, "-q")) {
         cli->quiet = true;
         cli->run.progress = SW_PROGRESS_NONE;
@@ -220,7 +224,8 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
 
 /* Which options each command accepts. */
 static bool allowed(const char *command, const char *arg) {
-    static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "--no-fill", "-o", "--output",
+    static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "--no-fill",
+                                           "--allow-version-change", "-o", "--output",
                                            "--chunk", "--max-failures", "--deadline", "--deadline-margin",
                                            "--grace", "--liveness-timeout", "--progress", "--quiet", "-q",
                                            "--allow-plugin-change", NULL};
@@ -272,7 +277,7 @@ sw_status sw_cli_parse(int argc, char **argv, sw_cli *cli) {
         return SW_ERR_INTERRUPTED;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("mpisweep %s\n", SW_VERSION);
+        printf("mpisweep %s (source revision %s)\n", SW_VERSION, SW_REVISION);
         return SW_ERR_INTERRUPTED;
     }
     static const char *const commands[] = {"run", "plan", "status", "experiments", "describe", NULL};
@@ -304,6 +309,8 @@ sw_status sw_cli_parse(int argc, char **argv, sw_cli *cli) {
              "--retry-failed only makes sense with --resume");
     SW_CHECK(!cli->allow_plugin_change || cli->mode == SW_STORE_RESUME, SW_ERR_USAGE,
              "--allow-plugin-change only makes sense with --resume");
+    SW_CHECK(!cli->allow_version_change || cli->mode == SW_STORE_RESUME, SW_ERR_USAGE,
+             "--allow-version-change only makes sense with --resume");
     return SW_OK;
 }
 

@@ -12,8 +12,9 @@ sw_status sw_load_specs(const sw_cli *cli, sw_spec **spec) {
     sw_status s = sw_spec_load_files(cli->specs, (size_t)cli->n_specs, &limits, spec, &diag);
     if (s == SW_ERR_SPEC) {
         sw_diag_print(&diag, stderr);
-        fprintf(stderr, "mpisweep: %zu problem%s found; nothing was run or written\n", diag.count,
-                diag.count == 1 ? "" : "s");
+        size_t problems = sw_diag_problems(&diag);
+        fprintf(stderr, "mpisweep: %zu problem%s found; nothing was run or written\n", problems,
+                problems == 1 ? "" : "s");
         sw_error_clear();
     }
     sw_diag_clear(&diag);
@@ -101,7 +102,8 @@ int sw_cmd_describe(const char *name, const char *plugin_name) {
         fprintf(stderr, "%s\n", plugin ? "" : " (experiments of a plugin: describe NAME --plugin LIB.so)");
         return SW_EXIT_USAGE;
     }
-    printf("%s: %s\narticle: %s\n\nparameters:\n", e->name, e->summary, e->article);
+    printf("%s: %s\narticle: %s\ncode version: %u (recorded in each sweep as experiment_version)\n\nparameters:\n",
+           e->name, e->summary, e->article, e->version);
     for (size_t i = 0; i < e->n_params; i++) print_param(&e->params[i]);
     printf("\noutputs (each over the sweep's task dimensions, then its own shape):\n");
     for (size_t i = 0; i < e->n_outputs; i++) print_output(e, &e->outputs[i]);
@@ -128,7 +130,7 @@ static void print_task(const sw_sweep *sw, uint64_t t, sw_value *param) {
         const sw_param *p = &sw->exp->params[sw->grid[d].param];
         printf(" %s=%s", p->name, sw_value_format(p, &param[sw->grid[d].param], buf, sizeof buf));
     }
-    for (size_t z = 0; z < sw->n_zip; z++) {
+    for (size_t z = 0; z < sw->n_zip; z++) { /* in group order: the order of their dimensions */
         const sw_param *p = &sw->exp->params[sw->zip[z].param];
         printf(" %s=%s", p->name, sw_value_format(p, &param[sw->zip[z].param], buf, sizeof buf));
     }
@@ -144,7 +146,11 @@ static double print_sweep_plan(const sw_sweep *sw, int n_show) {
     printf("  dimensions:");
     for (size_t d = 0; d < sw->n_dims; d++) printf(" %s=%llu", sw->dims[d].name, (unsigned long long)sw->dims[d].len);
     if (sw->n_dims == 0) printf(" (none: one task)");
-    printf("\n  tasks: %llu\n  outputs:\n", (unsigned long long)sw->n_tasks);
+    printf("\n  tasks: %llu", (unsigned long long)sw->n_tasks);
+    if (sw->where)
+        printf(" (%llu excluded by where:, %llu to run)", (unsigned long long)sw->n_excluded,
+               (unsigned long long)(sw->n_tasks - sw->n_excluded));
+    printf("\n  outputs:\n");
     double total = (double)SW_STORE_TASK_BYTES * (double)sw->n_tasks; /* task_status, task_seconds, task_rank */
     for (size_t o = 0; o < e->n_outputs; o++) {
         const sw_output *out = &e->outputs[o];

@@ -11,6 +11,8 @@ static void print_summary(const sw_sweep_summary *s) {
            (unsigned long long)s->count[SW_TASK_OK], (unsigned long long)s->count[SW_TASK_PENDING],
            (unsigned long long)failed, (unsigned long long)s->count[SW_TASK_SKIPPED], s->seconds);
     if (s->plugin) printf("  plugin: %s (content hash %s)\n", s->plugin, s->plugin_hash ? s->plugin_hash : "?");
+    if (s->count[SW_TASK_EXCLUDED])
+        printf("  excluded by where: %llu (never run)\n", (unsigned long long)s->count[SW_TASK_EXCLUDED]);
     for (int c = 0; c < SW_OUTCOME_COUNT; c++)
         if (sw_outcome_is_failure(c) && s->count[c])
             printf("  %s: %llu\n", sw_outcome_name(c), (unsigned long long)s->count[c]);

@@ -18,7 +18,7 @@ const char *sw_outcome_name(int code) {
 }
 
 bool sw_outcome_is_failure(int code) {
-    return code != SW_TASK_PENDING && code != SW_TASK_OK && code != SW_TASK_SKIPPED;
+    return code != SW_TASK_PENDING && code != SW_TASK_OK && code != SW_TASK_SKIPPED && code != SW_TASK_EXCLUDED;
 }
 
 int sw_param_index(const sw_experiment *e, const char *name) {

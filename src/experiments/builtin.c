@@ -43,6 +43,7 @@ static sw_outcome noop_run(const sw_task *t) {
 
 const sw_experiment sw_exp_noop = {
     .name = "noop",
+    .version = 1,
     .summary = "echoes its parameters and draws uniforms: dispatch benchmarks and determinism tests",
     .article = RUNNER_ARTICLE,
     .params = noop_params,
@@ -88,6 +89,7 @@ static sw_outcome sleep_run(const sw_task *t) {
 
 const sw_experiment sw_exp_sleep = {
     .name = "sleep",
+    .version = 1,
     .summary = "sleeps or spins for a given time: load-balance tests and benchmarks",
     .article = RUNNER_ARTICLE,
     .params = sleep_params,
@@ -122,6 +124,7 @@ static sw_outcome fail_run(const sw_task *t) {
 
 const sw_experiment sw_exp_fail = {
     .name = "fail",
+    .version = 1,
     .summary = "fails or returns NaN on request: failure-handling tests",
     .article = RUNNER_ARTICLE,
     .params = fail_params,
@@ -158,6 +161,7 @@ static sw_outcome histogram_run(const sw_task *t) {
 
 const sw_experiment sw_exp_histogram = {
     .name = "histogram",
+    .version = 1,
     .summary = "histograms uniforms into many bins: a cheap task with a large output, for I/O benchmarks",
     .article = RUNNER_ARTICLE,
     .params = histogram_params,

@@ -108,6 +108,7 @@ static sw_outcome angle_run(const sw_task *t) {
 
 const sw_experiment sw_exp_angle = {
     .name = "angle",
+    .version = 1,
     .summary = "angle between two random vectors in R^n: moments, near-orthogonality and histogram against exact laws",
     .article = "kexue.fm/archives/7076: n维空间下两个随机向量的夹角分布 (2019-11-13)",
     .params = angle_params,

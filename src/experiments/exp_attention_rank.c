@@ -247,6 +247,7 @@ static sw_outcome run(const sw_task *t) {
 
 const sw_experiment sw_exp_attention_rank = {
     .name = "attention_rank",
+    .version = 1,
     .summary = "low-rank bottleneck of attention: logit ranks, rank-k residual of targets, talking-heads rank",
     .article = "kexue.fm/archives/7325: 突破瓶颈，打造更强大的Transformer (2020-04-13)",
     .params = params,

@@ -116,6 +116,7 @@ static sw_outcome run(const sw_task *t) {
 
 const sw_experiment sw_exp_ebm_train = {
     .name = "ebm_train",
+    .version = 1,
     .summary = "1-D energy model θ₁x + θ₂x² trained with persistent ULA chains: the learned energy is too sharp",
     .article = ARTICLE,
     .params = params,

@@ -143,6 +143,7 @@ static sw_outcome run(const sw_task *t) {
 
 const sw_experiment sw_exp_gumbel = {
     .name = "gumbel",
+    .version = 1,
     .summary = "Gumbel-max, Gumbel-softmax and REINFORCE for a categorical variable: frequencies, bias, variance",
     .article = ARTICLE,
     .params = params,

@@ -268,6 +268,7 @@ static sw_outcome run(const sw_task *t) {
 
 const sw_experiment sw_exp_hsic = {
     .name = "hsic",
+    .version = 1,
     .summary = "HSIC estimators (biased, (n-1)^2, unbiased) and Gamma/permutation/Pearson tests of independence",
     .article = "kexue.fm/archives/6910: HSIC简介：一个有意思的判断相关性的思路 (2019-08-26)",
     .params = params,

@@ -125,6 +125,7 @@ static sw_outcome orth_run(const sw_task *t) {
 
 const sw_experiment sw_exp_init_orthogonality = {
     .name = "init_orthogonality",
+    .version = 1,
     .summary = "how close a random W (variance 1/fan_out) is to orthogonal: Frobenius, spectral, norm preservation",
     .article = "kexue.fm/archives/7180: 从几何视角来理解模型参数的初始化策略 (2020-01-16)",
     .params = orth_params,

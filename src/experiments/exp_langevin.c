@@ -200,6 +200,7 @@ static sw_outcome run(const sw_task *t) {
 
 const sw_experiment sw_exp_langevin = {
     .name = "langevin",
+    .version = 1,
     .summary = "Langevin chains (ULA/MALA) on a 1-D Gaussian or bimodal target vs their exact law and the target",
     .article = ARTICLE,
     .params = params,

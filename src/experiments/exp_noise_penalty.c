@@ -233,6 +233,7 @@ static sw_outcome np_run(const sw_task *t) {
 
 const sw_experiment sw_exp_noise_penalty = {
     .name = "noise_penalty",
+    .version = 1,
     .summary = "input noise vs its Laplacian expansion, consistency loss vs gradient penalty, Hutchinson, FGM",
     .article = "kexue.fm/archives/7466: 泛化性乱弹：从随机噪声、梯度惩罚到虚拟对抗训练 (2020-06-01)",
     .params = np_params,

@@ -89,6 +89,7 @@ static sw_outcome run(const sw_task *t) {
 
 const sw_experiment sw_exp_reparam_gauss = {
     .name = "reparam_gauss",
+    .version = 1,
     .summary = "mean and single-sample variance of reparameterisation vs score-function gradients, z ~ N(μ, σ²)",
     .article = ARTICLE,
     .params = params,

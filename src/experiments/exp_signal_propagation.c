@@ -125,6 +125,7 @@ static sw_outcome signal_run(const sw_task *t) {
 
 const sw_experiment sw_exp_signal_propagation = {
     .name = "signal_propagation",
+    .version = 1,
     .summary = "norm of a signal through a deep random net (linear, ReLU, tanh) against exact and mean-field laws",
     .article = "kexue.fm/archives/7180: 从几何视角来理解模型参数的初始化策略 (2020-01-16)",
     .params = signal_params,

@@ -114,6 +114,7 @@ static sw_outcome vb_run(const sw_task *t) {
 
 const sw_experiment sw_exp_variance_bias = {
     .name = "variance_bias",
+    .version = 1,
     .summary = "mean and MSE of the variance estimators SS/n, SS/(n-1), SS/(n+1), and the c4 bias of s",
     .article = "kexue.fm/archives/6747: 简述无偏估计和有偏估计 (2019-06-19)",
     .params = vb_params,

@@ -257,6 +257,7 @@ static sw_outcome vat_run(const sw_task *t) {
 
 const sw_experiment sw_exp_vat = {
     .name = "vat",
+    .version = 1,
     .summary = "VAT: finite-difference power iteration to H's top eigenvector; adversarial vs random loss",
     .article = "kexue.fm/archives/7466: 泛化性乱弹：从随机噪声、梯度惩罚到虚拟对抗训练 (2020-06-01)",
     .params = vat_params,

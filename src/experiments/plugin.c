@@ -69,6 +69,7 @@ static bool check_experiment(const sw_experiment *e, const sw_plugin_table *t, c
     const char *bad = NULL;
     if (!valid_experiment_name(e->name)) bad = "a name made of [a-z0-9_]";
     else if (!e->run) bad = "a run function";
+    else if (e->version < 1) bad = "a code version (.version starts at 1)";
     else if (e->n_outputs == 0 || e->n_outputs > SW_MAX_OUTPUTS || !e->outputs) bad = "1 to 64 outputs";
     else if (e->n_params > 0 && !e->params) bad = "its parameter table";
     for (size_t o = 0; !bad && o < e->n_outputs; o++)

@@ -136,7 +136,7 @@ static void library_versions(const sw_store_ops *store, char *buf, size_t n) {
     char blas[256];
     sw_blas_describe(blas, sizeof blas);
     /* MPICH's library version string is 8 kB; its first line names the MPI. */
-    snprintf(buf, n, "mpisweep %s; %.200s; %s%s%s", SW_VERSION, mpi, backend, backend[0] ? "; " : "", blas);
+    snprintf(buf, n, "mpisweep %s (%s); %.200s; %s%s%s", SW_VERSION, SW_REVISION, mpi, backend, backend[0] ? "; " : "", blas);
 }
 
 /* Rank 0's host, command line and deadline are the run's. Collective. */
@@ -207,6 +207,7 @@ static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_
     SW_MPI(MPI_Comm_size(comm, &size));
     sw_run_info info = {.command = p.command, .host = p.host, .slurm_job = getenv("SLURM_JOB_ID"),
                         .versions = p.versions, .n_ranks = size, .no_fill = cfg->no_fill,
+                        .allow_version_change = cfg->allow_version_change,
                         .allow_plugin_change = cfg->allow_plugin_change};
     sw_store *store = NULL;
     s = sw_store_open(cfg->store, cfg->store_arg, comm, cfg->output, spec, cfg->mode, &info, &store);

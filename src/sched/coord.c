@@ -51,6 +51,7 @@ static sw_status build_queue(coord *c, sw_store *store, size_t i, uint64_t n, in
         for (uint64_t t = 0; t < len;) {
             int8_t code = slab[t];
             if (code == SW_TASK_OK) c->ok++;
+            else if (code == SW_TASK_EXCLUDED) q->excluded++; /* where: left it out: not part of the work */
             else if (sw_outcome_is_failure(code) && !c->opt->retry_failed) c->failed++;
             if (!is_pending(code, c->opt->retry_failed)) {
                 t++;
@@ -88,7 +89,7 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
             return s;
         }
         c->q[i].bytes_per_task = sw_store_task_bytes(sw);
-        c->total += sw->n_tasks;
+        c->total += sw->n_tasks - c->q[i].excluded;
         c->remaining += c->q[i].remaining;
     }
     free(slab);

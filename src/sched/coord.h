@@ -17,6 +17,7 @@ typedef struct sweep_queue {
     range *ranges;
     size_t n_ranges, next;
     uint64_t remaining;     /* tasks not handed out yet */
+    uint64_t excluded;      /* tasks the where: filter leaves out (not counted in the total) */
     double mean, max;       /* measured task seconds */
     uint64_t measured;
     double bytes_per_task;

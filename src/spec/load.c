@@ -92,6 +92,7 @@ static void sweep_list_free(sweep_list *l) {
 
 /* ---- one source ---- */
 static void load_source(spec_ctx *c, const spec_source *src, name_table *names, sweep_list *out) {
+    size_t first_problem = c->diag->count;
     if (!src->text) {
         sw_diag_add(c->diag, src->name, 0, 0, NULL, NULL, "cannot read the spec file: %s",
                     src->read_errno == EFBIG ? "larger than 16 MiB (a sweep spec is a short text)"
@@ -117,6 +118,7 @@ static void load_source(spec_ctx *c, const spec_source *src, name_table *names, 
         }
     }
     yfile_free(&yf);
+    sw_diag_sort_lines(c->diag, first_problem);
 }
 
 /* Numbers are read with strtod and written with printf: under a locale with a decimal comma, "0.5" would read as
@@ -138,7 +140,7 @@ sw_status spec_load_sources(const spec_source *sources, size_t n, const sw_spec_
 
 static sw_status load_sources_c_locale(const spec_source *sources, size_t n, const sw_spec_limits *limits,
                                        const sw_experiment *const *registry, sw_spec **out, sw_diag *diag) {
-    size_t problems_before = diag->count;
+    size_t problems_before = sw_diag_problems(diag);
     spec_ctx c = {.diag = diag, .registry = registry};
     c.max_tasks = limits && limits->max_tasks ? limits->max_tasks : SW_SPEC_DEFAULT_MAX_TASKS;
     if (n == 0) sw_diag_add(diag, "(no spec file)", 0, 0, NULL, NULL, "no spec file was given");
@@ -151,7 +153,7 @@ static sw_status load_sources_c_locale(const spec_source *sources, size_t n, con
         load_source(&c, &sources[i], &names, &list);
     }
     name_table_free(&names);
-    size_t problems = diag->count - problems_before;
+    size_t problems = sw_diag_problems(diag) - problems_before;
     if (c.oom) {
         sweep_list_free(&list);
         return SW_FAIL(SW_ERR_NOMEM, "cannot allocate memory while reading the sweep spec");

@@ -89,6 +89,15 @@ size_t spec_find_duplicates(const uint64_t (*keys)[2], size_t n, spec_dup_report
 /* Hashes one parameter value with sw_param_hash's canonical encoding (name, then value). */
 void spec_hash_value(sw_hash *h, const sw_param *p, const sw_value *v);
 
+/* ---- the where: filter (where.c) ---- */
+/* Parses a where: expression over e's parameters. On a problem returns NULL with the byte offset in text and a
+ * message (and *oom set when memory ran out). */
+sw_where *spec_where_parse(const char *text, const sw_experiment *e, size_t *err_pos, char *err, size_t err_size,
+                           bool *oom);
+void spec_where_free(sw_where **w);
+/* Adds the parsed expression's canonical form to a hash. */
+void spec_where_hash(sw_hash *h, const sw_where *w, const sw_experiment *e);
+
 /* ---- sweeps (validate.c, sweep.c) ---- */
 /* Validates one document into *s. Returns true when the sweep is valid. Whether or not, s->name is set (non-NULL)
  * when the document had a well-formed name, and *name_at to the node of that name (for the uniqueness check);

@@ -8,15 +8,20 @@
 /* Bump when the hash's encoding changes, so an old result file reads as "spec changed" rather than matching. */
 #define SWEEP_HASH_VERSION "mpisweep.sweep.v1"
 
+static const char *const point_names[SW_MAX_ZIP_GROUPS] = {"point1", "point2", "point3", "point4",
+                                                          "point5", "point6", "point7", "point8"};
+
 bool spec_make_dims(sw_sweep *s, bool has_replicate_dim) {
-    size_t n = s->n_grid + (s->zip_len > 0) + has_replicate_dim;
+    size_t n = s->n_grid + s->n_zip_groups + has_replicate_dim;
     s->dims = calloc(n + 1, sizeof *s->dims); /* + 1: never NULL, even for a sweep of one task */
     if (!s->dims) return false;
     for (size_t g = 0; g < s->n_grid; g++)
         s->dims[g] = (sw_taskdim){.name = s->exp->params[s->grid[g].param].name, .kind = SW_DIM_GRID,
                                   .len = s->grid[g].len, .axis = &s->grid[g]};
     size_t d = s->n_grid;
-    if (s->zip_len > 0) s->dims[d++] = (sw_taskdim){.name = "point", .kind = SW_DIM_POINT, .len = s->zip_len};
+    for (unsigned g = 0; g < s->n_zip_groups; g++)
+        s->dims[d++] = (sw_taskdim){.name = s->n_zip_groups == 1 ? "point" : point_names[g], .kind = SW_DIM_POINT,
+                                    .len = s->zip_group_len[g], .zip_group = g};
     if (has_replicate_dim)
         s->dims[d++] = (sw_taskdim){.name = "replicate", .kind = SW_DIM_REPLICATE, .len = (uint64_t)s->replicates};
     s->n_dims = d;
@@ -30,7 +35,8 @@ void spec_fill_params(const sw_sweep *s, const uint64_t *idx, sw_value *param) {
         if (dim->kind == SW_DIM_GRID) {
             param[dim->axis->param] = dim->axis->values[idx[d]];
         } else if (dim->kind == SW_DIM_POINT) {
-            for (size_t z = 0; z < s->n_zip; z++) param[s->zip[z].param] = s->zip[z].values[idx[d]];
+            for (size_t z = 0; z < s->n_zip; z++)
+                if (s->zip[z].group == dim->zip_group) param[s->zip[z].param] = s->zip[z].values[idx[d]];
         }
     }
 }
@@ -45,7 +51,8 @@ void sw_sweep_task(const sw_sweep *s, uint64_t index, sw_value *param, uint64_t 
         switch (dim->kind) {
         case SW_DIM_GRID: param[dim->axis->param] = dim->axis->values[i]; break;
         case SW_DIM_POINT:
-            for (size_t z = 0; z < s->n_zip; z++) param[s->zip[z].param] = s->zip[z].values[i];
+            for (size_t z = 0; z < s->n_zip; z++)
+                if (s->zip[z].group == dim->zip_group) param[s->zip[z].param] = s->zip[z].values[i];
             break;
         case SW_DIM_REPLICATE: rep = i; break;
         }
@@ -101,9 +108,11 @@ void spec_sweep_hash(sw_sweep *s, bool has_replicate_dim) {
         sw_hash_str(&h, dim->name);
         sw_hash_u64(&h, dim->len);
         if (dim->kind == SW_DIM_GRID) hash_axis(&h, s, dim->axis);
-        if (dim->kind == SW_DIM_POINT)
-            for (size_t z = 0; z < s->n_zip; z++) hash_axis(&h, s, &s->zip[z]);
+        if (dim->kind == SW_DIM_POINT) /* one group: all zip axes, as before there were groups */
+            for (size_t z = 0; z < s->n_zip; z++)
+                if (s->zip[z].group == dim->zip_group) hash_axis(&h, s, &s->zip[z]);
     }
+    if (s->where) spec_where_hash(&h, s->where, s->exp); /* only when present: hashes of older sweeps stay */
     sw_hash_final(&h, s->hash);
 }
 
@@ -123,6 +132,7 @@ void spec_sweep_clear(sw_sweep *s) {
     free(s->name);
     free(s->file);
     free(s->text);
+    spec_where_free(&s->where);
     *s = (sw_sweep){0};
 }
 

@@ -9,8 +9,11 @@
 
 enum { KEY_TEXT = 300, VALUE_TEXT = 128, MESSAGE_TEXT = 512, NAMES_TEXT = 700, MAX_NAME_LEN = 128 };
 
-static const char *const top_keys[] = {"sweep", "experiment", "seed", "replicates",
-                                       "fixed", "grid",       "zip",  "description", "plugin"};
+static const char *const top_keys[] = {"sweep", "experiment", "seed", "replicates", "fixed",
+                                       "grid",  "zip",        "where", "description", "plugin"};
+
+/* where: is evaluated for every parameter combination when the spec is loaded and when the file is created. */
+#define SPEC_MAX_WHERE_COMBOS 100000000ULL
 enum { N_TOP_KEYS = sizeof top_keys / sizeof top_keys[0] };
 
 /* State while one document is turned into a sweep. */
@@ -336,19 +339,26 @@ static void read_grid(sweep_builder *b) {
     b->s->n_grid = read_axes(b, map, "grid", true, b->s->grid);
 }
 
-/* zip: all lists have one length, and no two rows (tuples of values) are equal. */
+/* zip: in each group all lists have one length, and no two rows (tuples of values) are equal. A group is the zip
+ * axes [first, first + count) of the sweep. */
+typedef struct zip_group_ref {
+    size_t first, count;
+    const char *section; /* "zip", or "zip[1]" for the second of several groups */
+} zip_group_ref;
+
 typedef struct zip_dup_ctx {
     sweep_builder *b;
     const ynode *at;
+    zip_group_ref grp;
 } zip_dup_ctx;
 
-static void describe_zip_row(const sw_sweep *s, size_t row, char *buf, size_t size) {
+static void describe_zip_row(const sw_sweep *s, zip_group_ref grp, size_t row, char *buf, size_t size) {
     size_t used = 0;
     if (size > 0) buf[0] = '\0';
-    for (size_t z = 0; z < s->n_zip && used < size; z++) {
+    for (size_t z = grp.first; z < grp.first + grp.count && used < size; z++) {
         const sw_param *p = &s->exp->params[s->zip[z].param];
         char v[VALUE_TEXT];
-        int w = snprintf(buf + used, size - used, "%s%s = %s", z ? ", " : "", p->name,
+        int w = snprintf(buf + used, size - used, "%s%s = %s", z > grp.first ? ", " : "", p->name,
                          sw_value_format(p, &s->zip[z].values[row], v, sizeof v));
         if (w < 0) break;
         used += (size_t)w;
@@ -358,66 +368,175 @@ static void describe_zip_row(const sw_sweep *s, size_t row, char *buf, size_t si
 static void report_zip_duplicate(void *ctx, size_t earlier, size_t later) {
     zip_dup_ctx *d = ctx;
     char row[MESSAGE_TEXT];
-    describe_zip_row(d->b->s, later, row, sizeof row);
-    spec_error(d->b->c, d->at, "zip", "zip rows [%zu] and [%zu] are equal (%s): they would run identical tasks",
-               earlier, later, row);
+    describe_zip_row(d->b->s, d->grp, later, row, sizeof row);
+    spec_error(d->b->c, d->at, d->grp.section, "zip rows [%zu] and [%zu] are equal (%s): they would run identical "
+               "tasks", earlier, later, row);
 }
 
-static bool zip_lengths_agree(sweep_builder *b, const ynode *map) {
+static bool zip_lengths_agree(sweep_builder *b, const ynode *map, zip_group_ref grp) {
     sw_sweep *s = b->s;
     bool same = true;
-    for (size_t z = 1; z < s->n_zip; z++) same &= s->zip[z].len == s->zip[0].len;
+    for (size_t z = grp.first + 1; z < grp.first + grp.count; z++) same &= s->zip[z].len == s->zip[grp.first].len;
     if (same) return true;
     char lengths[MESSAGE_TEXT];
     size_t used = 0;
-    for (size_t z = 0; z < s->n_zip && used < sizeof lengths; z++) {
-        int w = snprintf(lengths + used, sizeof lengths - used, "%s%s has %zu", z ? ", " : "",
+    for (size_t z = grp.first; z < grp.first + grp.count && used < sizeof lengths; z++) {
+        int w = snprintf(lengths + used, sizeof lengths - used, "%s%s has %zu", z > grp.first ? ", " : "",
                          s->exp->params[s->zip[z].param].name, s->zip[z].len);
         if (w < 0) break;
         used += (size_t)w;
     }
-    spec_error(b->c, map, "zip", "lists must all have the same length, but %s", lengths);
+    spec_error(b->c, map, grp.section, "lists must all have the same length, but %s", lengths);
     return false;
 }
 
-static void check_zip_rows(sweep_builder *b, const ynode *map) {
+static void check_zip_rows(sweep_builder *b, const ynode *map, zip_group_ref grp, size_t rows) {
     sw_sweep *s = b->s;
-    uint64_t(*keys)[2] = malloc(s->zip_len * sizeof *keys);
+    uint64_t(*keys)[2] = malloc(rows * sizeof *keys);
     if (!keys) {
         b->c->oom = true;
         return;
     }
-    for (size_t r = 0; r < s->zip_len; r++) {
+    for (size_t r = 0; r < rows; r++) {
         sw_hash h;
         sw_hash_init(&h);
-        for (size_t z = 0; z < s->n_zip; z++)
+        for (size_t z = grp.first; z < grp.first + grp.count; z++)
             spec_hash_value(&h, &s->exp->params[s->zip[z].param], &s->zip[z].values[r]);
         sw_hash_final(&h, keys[r]);
     }
-    zip_dup_ctx d = {b, map};
-    if (spec_find_duplicates((const uint64_t(*)[2])keys, s->zip_len, report_zip_duplicate, &d,
-                             SPEC_MAX_CHECK_REPORTS, &b->c->oom) > 0)
+    zip_dup_ctx d = {b, map, grp};
+    if (spec_find_duplicates((const uint64_t(*)[2])keys, rows, report_zip_duplicate, &d, SPEC_MAX_CHECK_REPORTS,
+                             &b->c->oom) > 0)
         fail(b);
     free(keys);
 }
 
-static void read_zip(sweep_builder *b) {
-    const ynode *map = section_map(b, "zip");
-    if (!map || map->n == 0) return;
+/* Reads one zip group (a mapping of parameters to lists) as group g, appending its axes to s->zip. */
+static void read_zip_group(sweep_builder *b, const ynode *map, const char *section, unsigned g) {
     sw_sweep *s = b->s;
-    s->zip = calloc(map->n, sizeof *s->zip);
-    if (!s->zip) {
-        b->c->oom = true;
-        return;
-    }
-    s->n_zip = read_axes(b, map, "zip", false, s->zip);
-    if (s->n_zip == 0) return;
-    if (!zip_lengths_agree(b, map)) {
+    zip_group_ref grp = {.first = s->n_zip, .section = section};
+    grp.count = read_axes(b, map, section, false, s->zip + grp.first);
+    s->n_zip += grp.count;
+    for (size_t z = grp.first; z < s->n_zip; z++) s->zip[z].group = g;
+    if (grp.count == 0) return;
+    if (!zip_lengths_agree(b, map, grp)) {
         fail(b);
         return;
     }
-    s->zip_len = s->zip[0].len;
-    check_zip_rows(b, map);
+    s->zip_group_len[g] = s->zip[grp.first].len;
+    if (g == 0) s->zip_len = s->zip_group_len[0];
+    s->n_zip_groups = g + 1;
+    check_zip_rows(b, map, grp, s->zip_group_len[g]);
+}
+
+/* zip: as a list of mappings: several groups, each its own task dimension (point1, point2, ...). */
+static void read_zip_groups(sweep_builder *b, const ynode *seq) {
+    static const char *const sections[SW_MAX_ZIP_GROUPS] = {"zip[0]", "zip[1]", "zip[2]", "zip[3]",
+                                                            "zip[4]", "zip[5]", "zip[6]", "zip[7]"};
+    if (seq->n > SW_MAX_ZIP_GROUPS) {
+        spec_error(b->c, seq, "zip", "at most %d zip groups are allowed, got %zu", SW_MAX_ZIP_GROUPS, seq->n);
+        fail(b);
+        return;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < seq->n; i++) total += seq->items[i]->kind == YNODE_MAP ? seq->items[i]->n : 0;
+    b->s->zip = calloc(total + 1, sizeof *b->s->zip);
+    if (!b->s->zip) {
+        b->c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < seq->n; i++) {
+        const ynode *item = seq->items[i];
+        if (item->kind != YNODE_MAP || item->n == 0) {
+            char got[VALUE_TEXT];
+            spec_error(b->c, item, sections[i], "expected a zip group: a mapping of parameter names to lists of "
+                       "equal length, got %s", spec_got(item, got, sizeof got));
+            fail(b);
+            continue;
+        }
+        read_zip_group(b, item, sections[i], (unsigned)i);
+    }
+}
+
+static void read_zip(sweep_builder *b) {
+    const ynode *n = ymap_get(b->root, "zip");
+    if (n && n->kind == YNODE_SEQ) {
+        read_zip_groups(b, n);
+        return;
+    }
+    const ynode *map = section_map(b, "zip");
+    if (!map || map->n == 0) return;
+    b->s->zip = calloc(map->n, sizeof *b->s->zip);
+    if (!b->s->zip) {
+        b->c->oom = true;
+        return;
+    }
+    read_zip_group(b, map, "zip", 0);
+}
+
+/* ---- where: ---- */
+/* The column of byte `at` of a scalar's text, when the text is written on one line as it reads (plain, or quoted
+ * without escapes); else the scalar's own column. */
+static int text_column(const spec_ctx *c, const ynode *n, size_t at) {
+    const char *raw = c->src + n->begin;
+    size_t len = n->end - n->begin, tl = strlen(n->text);
+    if (len == tl && memcmp(raw, n->text, tl) == 0) return n->col + (int)at;
+    if (len == tl + 2 && (raw[0] == '"' || raw[0] == '\'') && memcmp(raw + 1, n->text, tl) == 0)
+        return n->col + 1 + (int)at;
+    return n->col;
+}
+
+static void read_where(sweep_builder *b) {
+    const ynode *n = ymap_get(b->root, "where");
+    if (!n) return;
+    if (n->kind != YNODE_SCALAR || n->scalar == YS_NULL) {
+        char got[VALUE_TEXT];
+        spec_error(b->c, n, "where", "expected a condition over the parameters, such as where: \"i <= j\", got %s",
+                   spec_got(n, got, sizeof got));
+        fail(b);
+        return;
+    }
+    size_t at = 0;
+    char msg[MESSAGE_TEXT];
+    bool oom = false;
+    b->s->where = spec_where_parse(n->text, b->s->exp, &at, msg, sizeof msg, &oom);
+    b->c->oom |= oom;
+    if (b->s->where || oom) return;
+    spec_error_at(b->c, n->line, text_column(b->c, n, at), "where", n->text, "%s (at character %zu of the "
+                  "expression)", msg, at + 1);
+    fail(b);
+}
+
+/* Counts the tasks where: excludes (the replicates of a parameter combination share its fate). */
+static void count_excluded(sweep_builder *b) {
+    sw_sweep *s = b->s;
+    if (!s->where) return;
+    uint64_t reps = (uint64_t)s->replicates, combos = s->n_tasks / reps, kept = 0;
+    const char *key;
+    const ynode *at = sweep_anchor(b, &key);
+    if (combos > SPEC_MAX_WHERE_COMBOS) {
+        spec_error_at(b->c, at->line, at->col, key, NULL, "where: can filter at most %llu parameter combinations, "
+                      "and this sweep has %llu: split it into smaller sweeps", SPEC_MAX_WHERE_COMBOS,
+                      (unsigned long long)combos);
+        fail(b);
+        return;
+    }
+    sw_value *param = calloc(s->exp->n_params + 1, sizeof *param);
+    if (!param) {
+        b->c->oom = true;
+        return;
+    }
+    for (uint64_t t = 0; t < combos; t++) {
+        sw_sweep_task(s, t * reps, param, NULL);
+        kept += sw_sweep_task_included(s, param);
+    }
+    free(param);
+    s->n_excluded = (combos - kept) * reps;
+    if (kept == 0) {
+        const ynode *w = ymap_get(b->root, "where");
+        spec_error(b->c, w, "where", "the condition excludes every task of the sweep: nothing would be run");
+        fail(b);
+    }
 }
 
 /* ---- size ---- */
@@ -469,6 +588,7 @@ static void describe_swept(const sw_sweep *s, const sw_value *param, char *buf, 
 static void check_one(sweep_builder *b, const uint64_t *idx, sw_value *param, size_t *failures) {
     const sw_sweep *s = b->s;
     spec_fill_params(s, idx, param);
+    if (!sw_sweep_task_included(s, param)) return; /* where: excludes it: it never runs */
     char msg[MESSAGE_TEXT] = "";
     if (s->exp->check(param, msg, sizeof msg)) return;
     if ((*failures)++ >= SPEC_MAX_CHECK_REPORTS) return;
@@ -585,6 +705,21 @@ static void read_parameters(sweep_builder *b) {
     read_fixed(b);
     read_grid(b);
     read_zip(b);
+    read_where(b);
+}
+
+/* Without a known experiment the parameters cannot be checked: say so for each section that names them, so the user
+ * knows that fixing the experiment may reveal more problems. */
+static void note_unchecked(sweep_builder *b) {
+    static const char *const sections[] = {"fixed", "grid", "zip", "where"};
+    for (size_t k = 0; k < b->root->n; k++) {
+        const ynode *kn = b->root->items[2 * k];
+        for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+            if (strcmp(kn->text, sections[i]) == 0)
+                sw_diag_note(b->c->diag, b->c->file, kn->line, kn->col, kn->text,
+                             "not checked: %s: names parameters of the experiment, which is %s", kn->text,
+                             ymap_get(b->root, "experiment") ? "not a valid one" : "missing");
+    }
 }
 
 bool spec_build_sweep(spec_ctx *c, const ydoc *doc, sw_sweep *s, const ynode **name_at) {
@@ -600,10 +735,12 @@ bool spec_build_sweep(spec_ctx *c, const ydoc *doc, sw_sweep *s, const ynode **n
     read_replicates(&b);
     read_description(&b);
     if (s->exp) read_parameters(&b);
+    else note_unchecked(&b);
     if (b.ok && !c->oom) {
         if (spec_make_dims(s, b.has_replicates)) b.ok = count_tasks(&b);
         else c->oom = true;
     }
+    if (b.ok && !c->oom) count_excluded(&b);
     if (b.ok && !c->oom) run_checks(&b);
     if (b.ok && !c->oom) {
         keep_provenance(&b);

@@ -116,3 +116,9 @@ hid_t sw_h5_open_readonly(const char *path) {
     H5Pclose(fapl);
     return f;
 }
+
+hid_t sw_h5_ordered_fcpl(void) {
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl >= 0) H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    return fcpl;
+}

@@ -37,4 +37,8 @@ hid_t sw_h5_open_readonly(const char *path);
 /* A variable-length UTF-8 string type (caller closes). */
 hid_t sw_h5_vlstring_type(void);
 
+/* A file-creation property list whose root group tracks the creation order of its links, so that readers can list
+ * the sweeps in the order of the spec that created them (caller closes). */
+hid_t sw_h5_ordered_fcpl(void);
+
 #endif

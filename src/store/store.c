@@ -37,6 +37,8 @@ static sw_status take_lock(int fd, const char *path) {
     return SW_FAIL(SW_ERR_IO, "cannot lock %s: %s", path, strerror(errno));
 }
 
+sw_status sw_store_take_lock(int fd, const char *path) { return take_lock(fd, path); }
+
 /* Bytes a sweep's group takes: outputs, bookkeeping, failure log, and a generous allowance for its metadata. */
 static double sweep_bytes(const sw_sweep *sw) {
     double per_task = sw_store_task_bytes(sw);
@@ -109,6 +111,8 @@ static sw_status check_layout(const char *path, hid_t g, const sw_sweep *sw) {
     return SW_OK;
 }
 
+sw_status sw_store_check_layout(const char *path, hid_t g, const sw_sweep *sw) { return check_layout(path, g, sw); }
+
 /* Resume: the file must be ours, and every sweep it shares with the spec must come from the same spec. */
 /* A sweep from a plugin resumes only with the same plugin, byte for byte, unless the user says the change does not
  * change results (--allow-plugin-change). */
@@ -131,7 +135,8 @@ static sw_status check_plugin(const char *path, hid_t g, const sw_sweep *sw, boo
     return s;
 }
 
-static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_plugin_change) {
+static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_version_change,
+                                 bool allow_plugin_change, bool *grows) {
     htri_t is_h5 = H5Fis_hdf5(path);
     SW_CHECK(is_h5 > 0, SW_ERR_NOT_RESULT, "%s is not an HDF5 file, so it cannot be resumed", path);
     hid_t f = sw_h5_open_readonly(path);
@@ -149,12 +154,11 @@ static sw_status check_resumable(const char *path, const sw_spec *spec, bool *pr
         if (g < 0 || sw_h5_attr_read_string(g, "spec_hash", &stored) != SW_OK)
             s = SW_FAIL(SW_ERR_NOT_RESULT, "%s: group '%s' is not an mpisweep sweep", path, sw->name);
         else if (strcmp(stored, want) != 0)
-            s = SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was run from a different spec (its spec hash is %s, the "
-                                         "spec given now has %s); --resume continues only an unchanged sweep: "
-                                         "use a new output file, or --overwrite to start again", path, sw->name,
-                        stored, want);
-        else if ((s = check_plugin(path, g, sw, allow_plugin_change)) == SW_OK)
+            s = sw_store_check_growth(path, g, sw, &grows[i]); /* a grown spec, or a refusal saying what changed */
+        else
             s = check_layout(path, g, sw);
+        if (s == SW_OK) s = check_plugin(path, g, sw, allow_plugin_change);
+        if (s == SW_OK) s = sw_store_check_code_version(path, g, sw, allow_version_change);
         free(stored);
         if (g >= 0) H5Gclose(g);
     }
@@ -221,7 +225,12 @@ static sw_status preflight(h5_store *st, const char *tmp, sw_open_mode mode, boo
         else s = take_lock(fd, path); /* another run is creating the same file */
         tmp_locked = s == SW_OK;
     }
-    if (s == SW_OK && in_place) s = check_resumable(path, spec, present, st->allow_plugin_change);
+    bool *grows = calloc(spec->n_sweeps + 1, sizeof *grows);
+    if (s == SW_OK && !grows) s = SW_FAIL(SW_ERR_NOMEM, "cannot allocate the resume check");
+    if (s == SW_OK && in_place)
+        s = check_resumable(path, spec, present, st->allow_version_change, st->allow_plugin_change, grows);
+    if (s == SW_OK && in_place) s = sw_store_grow(st, grows, &fd);
+    free(grows);
     if (s == SW_OK && !in_place) memset(present, 0, spec->n_sweeps * sizeof *present);
     if (s == SW_OK) s = check_space(path, bytes_needed(spec, present), in_place ? (double)sb.st_size : 0);
     if (s != SW_OK) {
@@ -376,6 +385,7 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     st->lock_fd = st->old_fd = -1;
     st->no_fill = info->no_fill;
     st->allow_plugin_change = info->allow_plugin_change;
+    st->allow_version_change = info->allow_version_change;
     sw_status s = SW_MPI_STATUS(MPI_Comm_rank(comm, &st->rank));
     st->sweeps = calloc(spec->n_sweeps, sizeof *st->sweeps);
     st->path = target_name(path);
@@ -391,19 +401,21 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     char started[32];
     utc_now(started, sizeof started);
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Bcast(started, sizeof started, MPI_CHAR, 0, comm));
-    hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1;
+    hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1, fcpl = s == SW_OK ? sw_h5_ordered_fcpl() : -1;
     bool create = mode != SW_STORE_RESUME || !exists_flag;
     if (s == SW_OK) {
-        st->file = create ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
+        st->file = create ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
         if (create && st->rank == 0) { /* removed again unless it becomes FILE (publish) */
             st->creating = tmp;
             tmp = NULL;
         }
         if (st->file < 0) s = sw_h5_fail(__FILE__, __LINE__, create ? "creating the result file" : "opening the result file");
         else if (create) s = sw_h5_attr_string(st->file, "mpisweep_version", SW_VERSION);
+        if (s == SW_OK && create) s = sw_h5_attr_string(st->file, "mpisweep_revision", SW_REVISION);
     }
     free(tmp);
     if (fapl >= 0) H5Pclose(fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
     double grow = 0;
     if (s == SW_OK) s = open_sweeps(st, info, started, &grow);
     /* Everything sized by the spec now exists; make it durable so that a kill during the run cannot damage it. */

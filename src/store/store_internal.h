@@ -39,6 +39,7 @@ struct h5_store {
     char *run_line;       /* this run's history line so far */
     bool no_fill;         /* do not pre-fill new outputs with NaN */
     bool allow_plugin_change; /* resume: a changed plugin hash is accepted and recorded (sw_run_info) */
+    bool allow_version_change; /* resume a sweep computed by another experiment version */
 };
 
 /* The backend's operations (store.h describes each); the table in store_hdf5.c adapts them. */
@@ -63,5 +64,21 @@ void sw_store_close_sweep(sweep_handles *h);
  * per task, in a dataspace of rank n_task_dims (+1 when inner dims are flattened by the caller). */
 sw_status sw_store_select_tasks(hid_t space, const sweep_handles *h, int n_inner, const hsize_t *inner,
                                 uint64_t start, uint64_t count);
+
+/* Resume: refuses (SW_ERR_MISMATCH, naming the sweep and both versions) a sweep of group g whose results were
+ * computed by another code version of its experiment than this binary's, unless allow. A group without the
+ * attribute (files written by earlier versions) counts as version 1. Rank 0, before anything is written. */
+sw_status sw_store_check_code_version(const char *path, hid_t g, const sw_sweep *sw, bool allow);
+
+/* Resume of a sweep whose spec hash differs: SW_OK with *grows when the spec only adds axis values, zip rows or
+ * replicates (store_grow.c), else SW_ERR_MISMATCH saying which key changed. Rank 0, read-only. */
+sw_status sw_store_check_growth(const char *path, hid_t g, const sw_sweep *now, bool *grows);
+/* Grows the sweeps marked in grows[] (rank 0, before the parallel open): builds FILE.growing and renames it to
+ * FILE; *lock_fd, the run lock on FILE, then locks the grown file. On failure FILE is unchanged. */
+sw_status sw_store_grow(h5_store *st, const bool *grows, int *lock_fd);
+/* Refuses (SW_ERR_NOT_RESULT) a group whose datasets do not have the sizes of sweep sw (store.c). */
+sw_status sw_store_check_layout(const char *path, hid_t g, const sw_sweep *sw);
+/* Takes the run lock on fd (store.c). */
+sw_status sw_store_take_lock(int fd, const char *path);
 
 #endif

@@ -115,12 +115,16 @@ sw_status h5_store_mark_range(h5_store *st, size_t sweep, uint64_t start, uint64
     return s;
 }
 
+/* Writes row `row` of a 1-D dataset, or of a 2-D one (a char matrix: the whole row). */
 static sw_status write_row(hid_t d, hid_t memtype, uint64_t row, const void *value) {
     hid_t fspace = H5Dget_space(d);
     SW_H5(fspace, "getting a dataspace");
-    hsize_t start = row, one = 1;
-    hid_t mspace = H5Screate_simple(1, &one, NULL);
-    herr_t r = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &one, NULL);
+    hsize_t dims[2] = {0, 1}, start[2] = {row, 0}, count[2] = {1, 1};
+    int rank = H5Sget_simple_extent_dims(fspace, dims, NULL);
+    if (rank == 2) count[1] = dims[1];
+    hsize_t n = count[1];
+    hid_t mspace = H5Screate_simple(1, &n, NULL);
+    herr_t r = rank < 1 || rank > 2 ? -1 : H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
     if (r >= 0) r = H5Dwrite(d, memtype, mspace, fspace, H5P_DEFAULT, value);
     H5Sclose(mspace);
     H5Sclose(fspace);
@@ -135,6 +139,8 @@ sw_status h5_store_log_failure(h5_store *st, size_t sweep, uint64_t task, int ou
     uint64_t row = h->fail_used++;
     char text[SW_FAILURE_MESSAGE_BYTES] = {0};
     strncpy(text, message, sizeof text - 1);
+    /* The file's own type: a char matrix row (a 1-byte string per byte), or one fixed-length string in files
+     * written by earlier versions; either way the same bytes, with no conversion. */
     hid_t msg_type = H5Dget_type(h->fail_message);
     int8_t code = (int8_t)outcome;
     int32_t r32 = rank;

@@ -46,39 +46,75 @@ static sw_status write_whole(const h5_store *st, hid_t d, hid_t memtype, const v
     return SW_OK;
 }
 
+/* ---- text ----
+ * netCDF-C reads an HDF5 string of size 1 as NC_CHAR and a variable-length string as NC_STRING; a fixed-length
+ * string of any other size crashes it (xarray's default engine aborts). Parallel HDF5 1.10 cannot write
+ * variable-length data. So text is stored as netCDF itself stores char data: a NUL-padded matrix [n, width] of
+ * 1-byte strings over a dimension `<name>_strlen`, with `_Encoding = "utf-8"`, which xarray decodes to str. */
+
+static hid_t char_type(void) {
+    hid_t t = H5Tcopy(H5T_C_S1); /* exactly netCDF-C's NC_CHAR: size 1, NULLTERM, ASCII */
+    if (t >= 0) H5Tset_strpad(t, H5T_STR_NULLTERM);
+    return t;
+}
+
+/* A dimension without coordinate values, as netCDF writes one: an empty float dataset made a dimension scale. */
+static sw_status create_dim_only(hid_t g, const char *name, hsize_t len, hid_t *out) {
+    SW_TRY(create_dataset(g, name, H5T_IEEE_F32LE, 1, &len, NULL, out));
+    char name_attr[128];
+    snprintf(name_attr, sizeof name_attr, "%s%10llu", NETCDF_DIM_ONLY, (unsigned long long)len);
+    SW_H5(H5DSset_scale(*out, name_attr), "making a dimension scale");
+    return SW_OK;
+}
+
+/* Creates the char matrix `name` [n, width] over (row_scale, a new dimension `<dim>_strlen`) and, when buf is
+ * given, writes it (rank 0). */
+static sw_status create_text(h5_store *st, hid_t g, const char *name, const char *dim, hsize_t n, size_t width,
+                             hid_t row_scale, const char *buf, hid_t *out) {
+    char strlen_name[160];
+    snprintf(strlen_name, sizeof strlen_name, "%s_strlen", dim);
+    hid_t strlen_scale;
+    SW_TRY(create_dim_only(g, strlen_name, width, &strlen_scale));
+    hid_t type = char_type();
+    hsize_t dims[2] = {n, width};
+    static const char nul = '\0';
+    sw_status s = type >= 0 ? create_dataset(g, name, type, 2, dims, &nul, out) : sw_h5_fail(__FILE__, __LINE__, name);
+    if (s == SW_OK && buf) s = write_whole(st, *out, type, buf, name);
+    if (s == SW_OK) s = sw_h5_attr_string(*out, "_Encoding", "utf-8");
+    if (s == SW_OK && (H5DSattach_scale(*out, row_scale, 0) < 0 || H5DSattach_scale(*out, strlen_scale, 1) < 0))
+        s = sw_h5_fail(__FILE__, __LINE__, name);
+    if (type >= 0) H5Tclose(type);
+    H5Dclose(strlen_scale);
+    return s;
+}
+
 /* ---- coordinates ---- */
 
 static size_t longest_choice(const sw_param *p) {
     size_t n = 1;
     for (const char *const *c = p->choices; *c; c++)
-        if (strlen(*c) + 1 > n) n = strlen(*c) + 1;
+        if (strlen(*c) > n) n = strlen(*c);
     return n;
 }
 
-/* Writes the values of an axis as a 1-D dataset `name` over a dimension of length len. */
+/* The choice names of an axis as a char matrix `name` along row_scale. */
+static sw_status create_choice_values(h5_store *st, hid_t group, const char *name, const char *dim,
+                                      const sw_param *p, const sw_axis *axis, hid_t row_scale, hid_t *out) {
+    size_t width = longest_choice(p);
+    char *buf = calloc(axis->len, width);
+    SW_CHECK_ALLOC(buf, "a coordinate");
+    for (size_t k = 0; k < axis->len; k++) memcpy(buf + k * width, p->choices[axis->values[k].integer],
+                                                  strlen(p->choices[axis->values[k].integer]));
+    sw_status s = create_text(st, group, name, dim, axis->len, width, row_scale, buf, out);
+    free(buf);
+    return s;
+}
+
+/* Writes the numeric values of an axis as a 1-D dataset `name` over a dimension of length len. */
 static sw_status create_axis_values(h5_store *st, hid_t group, const char *name, const sw_param *p,
                                     const sw_axis *axis, hid_t *out) {
     hsize_t len = axis->len;
     sw_status s = SW_OK;
-    if (p->type == SW_CHOICE) {
-        size_t width = longest_choice(p);
-        hid_t type = H5Tcopy(H5T_C_S1);
-        H5Tset_size(type, width);
-        H5Tset_cset(type, H5T_CSET_UTF8);
-        H5Tset_strpad(type, H5T_STR_NULLPAD);
-        char *buf = calloc(len, width);
-        if (!buf) {
-            H5Tclose(type);
-            return SW_FAIL(SW_ERR_NOMEM, "cannot allocate coordinate %s", name);
-        }
-        for (hsize_t k = 0; k < len; k++) strcpy(buf + k * width, p->choices[axis->values[k].integer]);
-        s = create_dataset(group, name, type, 1, &len, NULL, out);
-        if (s == SW_OK) s = write_whole(st, *out, type, buf, name);
-        if (s == SW_OK) s = sw_h5_attr_string(*out, "_Encoding", "utf-8"); /* xarray decodes it to str */
-        free(buf);
-        H5Tclose(type);
-        return s;
-    }
     bool is_int = p->type == SW_INT;
     void *buf = malloc(len * 8);
     SW_CHECK_ALLOC(buf, "a coordinate");
@@ -121,12 +157,31 @@ typedef struct scales {
     char coordinates[1024]; /* the CF `coordinates` attribute: the zip parameters */
 } scales;
 
+/* A choice-valued grid dimension: netCDF names the dimension and a coordinate variable of another shape
+ * `_nc4_non_coord_<dim>` (every netCDF reader strips the prefix), so the dimension is a scale without values and
+ * the names are a char matrix beside it. */
+static sw_status create_choice_dim(h5_store *st, hid_t g, const sw_taskdim *td, const sw_param *p, hid_t *scale) {
+    SW_TRY(create_dim_only(g, td->name, td->len, scale));
+    char name[160];
+    snprintf(name, sizeof name, "_nc4_non_coord_%s", td->name);
+    hid_t vd;
+    SW_TRY(create_choice_values(st, g, name, td->name, p, td->axis, *scale, &vd));
+    sw_status s = describe(vd, p->unit, p->help);
+    H5Dclose(vd);
+    return s;
+}
+
 static sw_status create_task_scales(h5_store *st, hid_t g, const sw_sweep *sw, scales *sc) {
     for (size_t d = 0; d < sw->n_dims; d++) {
         const sw_taskdim *td = &sw->dims[d];
         hid_t *ds = &sc->task[sc->n_task];
-        if (td->kind == SW_DIM_GRID) {
-            const sw_param *p = &sw->exp->params[td->axis->param];
+        const sw_param *p = td->kind == SW_DIM_GRID ? &sw->exp->params[td->axis->param] : NULL;
+        if (p && p->type == SW_CHOICE) {
+            SW_TRY(create_choice_dim(st, g, td, p, ds));
+            sc->n_task++;
+            continue;
+        }
+        if (p) {
             SW_TRY(create_axis_values(st, g, td->name, p, td->axis, ds));
             SW_TRY(describe(*ds, p->unit, p->help));
         } else {
@@ -140,12 +195,21 @@ static sw_status create_task_scales(h5_store *st, hid_t g, const sw_sweep *sw, s
     sc->coordinates[0] = '\0';
     for (size_t z = 0; z < sw->n_zip; z++) {
         const sw_param *p = &sw->exp->params[sw->zip[z].param];
+        size_t point = 0; /* the task dimension of the axis's zip group */
+        while (point < sw->n_dims && !(sw->dims[point].kind == SW_DIM_POINT &&
+                                       sw->dims[point].zip_group == sw->zip[z].group))
+            point++;
         hid_t zd;
-        SW_TRY(create_axis_values(st, g, p->name, p, &sw->zip[z], &zd));
+        if (p->type == SW_CHOICE) {
+            SW_TRY(create_choice_values(st, g, p->name, p->name, p, &sw->zip[z], sc->task[point], &zd));
+        } else {
+            SW_TRY(create_axis_values(st, g, p->name, p, &sw->zip[z], &zd));
+            if (H5DSattach_scale(zd, sc->task[point], 0) < 0) {
+                H5Dclose(zd);
+                return sw_h5_fail(__FILE__, __LINE__, p->name);
+            }
+        }
         sw_status s = describe(zd, p->unit, p->help);
-        size_t point = 0;
-        while (point < sw->n_dims && sw->dims[point].kind != SW_DIM_POINT) point++;
-        if (s == SW_OK && H5DSattach_scale(zd, sc->task[point], 0) < 0) s = sw_h5_fail(__FILE__, __LINE__, p->name);
         H5Dclose(zd);
         SW_TRY(s);
         size_t used = strlen(sc->coordinates);
@@ -165,11 +229,7 @@ static sw_status create_own_scales(hid_t g, const sw_sweep *sw, scales *sc) {
             if (seen) continue;
             SW_CHECK(sc->n_own < SW_COUNT(sc->own), SW_ERR_INTERNAL, "too many output dimensions in %s", e->name);
             hsize_t len = (hsize_t)sw_dim_extent(e, dim, sw->base);
-            hid_t *ds = &sc->own[sc->n_own];
-            SW_TRY(create_dataset(g, dim->name, H5T_IEEE_F32LE, 1, &len, NULL, ds));
-            char name_attr[128];
-            snprintf(name_attr, sizeof name_attr, "%s%10llu", NETCDF_DIM_ONLY, (unsigned long long)len);
-            SW_H5(H5DSset_scale(*ds, name_attr), "making a dimension scale");
+            SW_TRY(create_dim_only(g, dim->name, len, &sc->own[sc->n_own]));
             sc->own_name[sc->n_own] = dim->name;
             sc->own_len[sc->n_own] = (int64_t)len;
             sc->n_own++;
@@ -247,8 +307,9 @@ static sw_status create_bookkeeping(sweep_handles *h, const scales *sc) {
     return SW_OK;
 }
 
-/* The failure log: a subgroup, so xarray's view of the sweep group is not cluttered by it. */
-static sw_status create_failure_log(sweep_handles *h, uint64_t n_tasks) {
+/* The failure log: a subgroup, so xarray's view of the sweep group is not cluttered by it. Its datasets share the
+ * dimension `failure` (one row per logged failure); the messages are a char matrix. */
+static sw_status create_failure_log(h5_store *st, sweep_handles *h, uint64_t n_tasks) {
     hid_t fg = H5Gcreate2(h->group, "failures", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     SW_H5(fg, "creating the failure log");
     hsize_t cap = n_tasks < SW_FAILURE_LOG_CAPACITY ? n_tasks : SW_FAILURE_LOG_CAPACITY;
@@ -256,18 +317,21 @@ static sw_status create_failure_log(sweep_handles *h, uint64_t n_tasks) {
     static const int8_t no_outcome = -1;
     static const int32_t no_rank = -1;
     static const double nan_fill = NAN;
-    hid_t msg_type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(msg_type, SW_FAILURE_MESSAGE_BYTES);
-    H5Tset_cset(msg_type, H5T_CSET_UTF8);
-    sw_status s = create_dataset(fg, "task", H5T_STD_U64LE, 1, &cap, &no_task, &h->fail_task);
+    hid_t row = -1;
+    sw_status s = create_dim_only(fg, "failure", cap, &row);
+    if (s == SW_OK) s = create_dataset(fg, "task", H5T_STD_U64LE, 1, &cap, &no_task, &h->fail_task);
     if (s == SW_OK) s = create_dataset(fg, "outcome", H5T_STD_I8LE, 1, &cap, &no_outcome, &h->fail_outcome);
     if (s == SW_OK) s = create_dataset(fg, "rank", H5T_STD_I32LE, 1, &cap, &no_rank, &h->fail_rank);
     if (s == SW_OK) s = create_dataset(fg, "seconds", H5T_IEEE_F64LE, 1, &cap, &nan_fill, &h->fail_seconds);
-    if (s == SW_OK) s = create_dataset(fg, "message", msg_type, 1, &cap, NULL, &h->fail_message);
+    hid_t columns[] = {h->fail_task, h->fail_outcome, h->fail_rank, h->fail_seconds};
+    for (size_t k = 0; s == SW_OK && k < SW_COUNT(columns); k++)
+        if (H5DSattach_scale(columns[k], row, 0) < 0) s = sw_h5_fail(__FILE__, __LINE__, "the failure log");
+    if (s == SW_OK)
+        s = create_text(st, fg, "message", "message", cap, SW_FAILURE_MESSAGE_BYTES, row, NULL, &h->fail_message);
     if (s == SW_OK)
         s = sw_h5_attr_string(fg, "description", "the first failures of the sweep in arrival order (linear task "
                                                  "index; unused rows have task = 2^64-1)");
-    H5Tclose(msg_type);
+    if (row >= 0) H5Dclose(row);
     H5Gclose(fg);
     h->fail_capacity = cap;
     h->fail_used = 0;
@@ -293,7 +357,10 @@ static sw_status write_provenance(hid_t g, const sw_sweep *sw) {
     SW_TRY(sw_h5_attr_u64(g, "seed", sw->seed));
     SW_TRY(sw_h5_attr_i64(g, "replicates", sw->replicates));
     SW_TRY(sw_h5_attr_u64(g, "n_tasks", sw->n_tasks));
+    if (sw->where) SW_TRY(sw_h5_attr_u64(g, "n_excluded", sw->n_excluded));
     SW_TRY(sw_h5_attr_string(g, "mpisweep_version", SW_VERSION));
+    SW_TRY(sw_h5_attr_string(g, "mpisweep_revision", SW_REVISION));
+    SW_TRY(sw_h5_attr_i64(g, "experiment_version", e->version));
     for (size_t i = 0; i < e->n_params; i++) {
         const sw_param *p = &e->params[i];
         bool swept = false;
@@ -333,6 +400,28 @@ static sw_status alloc_handles(sweep_handles *h, const sw_sweep *sw) {
     return SW_OK;
 }
 
+/* The tasks that the where: filter leaves out are marked `excluded` when the sweep is created, before the first task
+ * runs (raw data, like every write of a run). Rank 0, in runs of consecutive tasks. */
+static sw_status mark_excluded(h5_store *st, size_t i) {
+    const sw_sweep *sw = &st->spec->sweeps[i];
+    if (!sw->where || st->rank != 0) return SW_OK;
+    sw_value *param = calloc(sw->exp->n_params + 1, sizeof *param);
+    SW_CHECK_ALLOC(param, "a parameter vector");
+    uint64_t reps = (uint64_t)sw->replicates, start = 0; /* the replicate varies fastest and shares the fate */
+    bool in_run = false;
+    sw_status s = SW_OK;
+    for (uint64_t t = 0; t < sw->n_tasks && s == SW_OK; t += reps) {
+        sw_sweep_task(sw, t, param, NULL);
+        bool out = !sw_sweep_task_included(sw, param);
+        if (out && !in_run) start = t;
+        if (!out && in_run) s = h5_store_mark_range(st, i, start, t - start, SW_TASK_EXCLUDED);
+        in_run = out;
+    }
+    if (s == SW_OK && in_run) s = h5_store_mark_range(st, i, start, sw->n_tasks - start, SW_TASK_EXCLUDED);
+    free(param);
+    return s;
+}
+
 sw_status sw_store_create_sweep(h5_store *st, size_t i) {
     const sw_sweep *sw = &st->spec->sweeps[i];
     sweep_handles *h = &st->sweeps[i];
@@ -347,7 +436,8 @@ sw_status sw_store_create_sweep(h5_store *st, size_t i) {
     if (s == SW_OK) s = create_bookkeeping(h, &sc);
     close_scales(&sc);
     SW_TRY(s);
-    return create_failure_log(h, sw->n_tasks);
+    SW_TRY(mark_excluded(st, i));
+    return create_failure_log(st, h, sw->n_tasks);
 }
 
 static sw_status open_dataset(hid_t loc, const char *name, hid_t *out) {

@@ -31,7 +31,7 @@ def failing(run, work):
 
 
 def test_list_sweeps_and_experiments(structure):
-    assert mpisweep.list_sweeps(structure) == ["choices", "histogram", "layout"]
+    assert mpisweep.list_sweeps(structure) == ["layout", "histogram", "choices"]  # spec order
     assert mpisweep.experiments(structure) == {"choices": "init_orthogonality", "histogram": "angle",
                                                "layout": "noop"}
 
@@ -63,7 +63,7 @@ def test_units_long_names_and_provenance(structure):
     # the outcome names come from the file (the runner's table), not from a copy in Python
     assert list(mpisweep.status_names(ds).values()) == ds["task_status"].attrs["flag_meanings"].split() == [
         "pending", "ok", "failed", "non_finite", "not_converged", "numerical_failure", "rejected_parameters",
-        "skipped"]
+        "skipped", "excluded"]
     assert mpisweep.status_code(ds, "ok") == 1 and mpisweep.status_code(ds, "skipped") == 7
     a = ds.attrs
     assert a["experiment"] == "noop" and a["seed"] == 5 and a["replicates"] == 2 and a["n_tasks"] == 24

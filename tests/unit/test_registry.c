@@ -78,6 +78,7 @@ static void test_names_and_texts(void **state) {
         if (!nonempty(e->summary)) violation(e, NULL, "empty summary");
         if (!nonempty(e->article)) violation(e, NULL, "empty article");
         if (!e->run) violation(e, NULL, "no run()");
+        if (e->version < 1) violation(e, NULL, "no code version (.version starts at 1)");
         if (e->name && sw_experiment_find(e->name) != e) violation(e, NULL, "sw_experiment_find does not find it");
     }
     assert_int_equal(violations, 0);

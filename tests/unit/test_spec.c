@@ -56,6 +56,7 @@ static bool test_check(const sw_value *p, char *msg, size_t size) {
 
 static const sw_experiment test_exp = {
     .name = "testexp",
+    .version = 1,
     .summary = "test only",
     .article = "none",
     .params = test_params,
@@ -268,6 +269,45 @@ static void test_zip_along_point(void **state) {
         assert_int_equal(rep, 0);
     }
     sw_spec_free(&spec);
+}
+
+/* zip: as a list of mappings: each group is its own dimension, crossed with the grid and the other groups; a list of
+ * one group is the same sweep (and hash) as the mapping form; a bad group is reported under its index. */
+static void test_zip_groups(void **state) {
+    (void)state;
+    sw_spec *spec = load("sweep: s\nexperiment: noop\ngrid:\n  x: [1, 2]\n"
+                         "zip:\n  - k: [1, 2, 3]\n  - draws: [10, 20]\n");
+    const sw_sweep *s = &spec->sweeps[0];
+    assert_int_equal(s->n_dims, 3);
+    assert_string_equal(s->dims[1].name, "point1");
+    assert_string_equal(s->dims[2].name, "point2");
+    assert_int_equal(s->dims[2].kind, SW_DIM_POINT);
+    assert_int_equal(s->n_zip_groups, 2);
+    assert_int_equal(s->n_tasks, 12);
+    for (uint64_t t = 0; t < 12; t++) {
+        sw_value p[3];
+        sw_sweep_task(s, t, p, NULL);
+        assert_true(p[NOOP_X].real == (double)(t / 6 + 1));
+        assert_int_equal(p[NOOP_K].integer, (t / 2) % 3 + 1);
+        assert_int_equal(p[NOOP_DRAWS].integer, 10 * (t % 2 + 1));
+    }
+    sw_spec *one = load("sweep: s\nexperiment: noop\nzip:\n  - k: [1, 2]\n    draws: [3, 4]\n");
+    sw_spec *map = load("sweep: s\nexperiment: noop\nzip:\n  k: [1, 2]\n  draws: [3, 4]\n");
+    assert_string_equal(one->sweeps[0].dims[0].name, "point");
+    assert_memory_equal(one->sweeps[0].hash, map->sweeps[0].hash, sizeof map->sweeps[0].hash);
+    sw_diag d = {0};
+    sw_spec *bad = NULL;
+    const char text[] = "sweep: s\nexperiment: noop\nzip:\n  - k: [1, 2]\n  - draws: [3, 4]\n    x: [1]\n  - 7\n";
+    assert_int_equal(sw_spec_load_string(text, sizeof text - 1, "z.yaml", NULL, &bad, &d), SW_ERR_SPEC);
+    sw_diag_print(&d, stdout);
+    assert_int_equal(d.count, 2);
+    assert_string_equal(d.entries[0].key, "zip[1]");
+    assert_non_null(strstr(d.entries[0].message, "same length"));
+    assert_string_equal(d.entries[1].key, "zip[2]");
+    sw_diag_clear(&d);
+    sw_spec_free(&spec);
+    sw_spec_free(&one);
+    sw_spec_free(&map);
 }
 
 static void test_zero_dims_is_one_task(void **state) {
@@ -712,6 +752,49 @@ static void test_jobs_load(void **state) {
     assert_int_equal(failed, 0);
 }
 
+/* where: keeps a triangle of the grid; the experiment's check never sees the excluded combinations (a > b would be
+ * rejected); the filter's parsed form, not its spelling, enters the hash; replicates share their point's fate. */
+static void test_where_filter(void **state) {
+    (void)state;
+    static const sw_experiment *const reg[] = {&test_exp, NULL};
+    const char *tri = "sweep: t\nexperiment: testexp\nreplicates: 2\ngrid:\n  a: [1, 2, 3]\n  b: [1, 2, 3]\n"
+                      "  mode: [fast, exact]\nwhere: a <= b and (mode == 'fast' or b == 3)\n";
+    sw_spec *spec = load_in(reg, tri, 0);
+    const sw_sweep *s = &spec->sweeps[0];
+    assert_non_null(s->where);
+    assert_int_equal(s->n_tasks, 36);
+    /* kept: fast with a <= b (6 combos), exact with b = 3 (3 combos): 9 of 18 combinations, times 2 replicates */
+    assert_int_equal(s->n_excluded, 18);
+    sw_value param[TP_N + 1];
+    uint64_t kept = 0;
+    for (uint64_t t = 0; t < s->n_tasks; t++) {
+        uint64_t rep;
+        sw_sweep_task(s, t, param, &rep);
+        bool in = sw_sweep_task_included(s, param);
+        kept += in;
+        bool want = param[TP_A].integer <= param[TP_B].integer &&
+                    (param[TP_MODE].integer == 0 || param[TP_B].integer == 3);
+        assert_int_equal(in, want);
+    }
+    assert_int_equal(kept, 18);
+    const char *respelled = "sweep: t\nexperiment: testexp\nreplicates: 2\ngrid:\n  a: [1, 2, 3]\n  b: [1, 2, 3]\n"
+                            "  mode: [fast, exact]\nwhere: ((a<=b)) and (mode=='fast' or b==3)   # same\n";
+    const char *other = "sweep: t\nexperiment: testexp\nreplicates: 2\ngrid:\n  a: [1, 2, 3]\n  b: [1, 2, 3]\n"
+                        "  mode: [fast, exact]\nwhere: a <= b and (mode == 'fast' or b == 2)\n";
+    const char *none = "sweep: t\nexperiment: testexp\nreplicates: 2\ngrid:\n  a: [1, 2, 3]\n  b: [1, 2, 3]\n"
+                       "  mode: [fast, exact]\n";
+    sw_spec *same = load_in(reg, respelled, 0), *diff = load_in(reg, other, 0);
+    assert_memory_equal(s->hash, same->sweeps[0].hash, sizeof s->hash);
+    assert_memory_not_equal(s->hash, diff->sweeps[0].hash, sizeof s->hash);
+    sw_diag d = load_bad_in(reg, none, 0); /* without where: the check rejects a > b */
+    assert_true(d.count > 0);
+    assert_non_null(strstr(d.entries[0].message, "a must not exceed b"));
+    sw_diag_clear(&d);
+    sw_spec_free(&spec);
+    sw_spec_free(&same);
+    sw_spec_free(&diff);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_axis_and_defaults),
@@ -739,6 +822,8 @@ int main(void) {
         cmocka_unit_test(test_angle_bins_shape),
         cmocka_unit_test(test_gumbel_list_parameters),
         cmocka_unit_test(test_jobs_load),
+        cmocka_unit_test(test_where_filter),
+        cmocka_unit_test(test_zip_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

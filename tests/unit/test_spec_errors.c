@@ -194,6 +194,36 @@ static void test_several_errors(void **state) {
     sw_diag_clear(&d);
 }
 
+/* Problems come in line order whatever order they are found in, and keys that an unknown experiment makes
+ * uncheckable are named in notes (which do not count as problems). */
+static void test_line_order_and_unchecked(void **state) {
+    (void)state;
+    const char text[] = "sweep: bad\n"
+                        "grid:\n"
+                        "  dim: [1, 3]\n"
+                        "experiment: angel\n"
+                        "fixed:\n"
+                        "  samples: -1\n"
+                        "seed: -3\n"
+                        "replicates: 0\n";
+    sw_spec *spec = NULL;
+    sw_diag d = {0};
+    assert_int_equal(sw_spec_load_string(text, sizeof text - 1, "x.yaml", NULL, &spec, &d), SW_ERR_SPEC);
+    sw_diag_print(&d, stdout);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(sw_diag_problems(&d), 3);
+    static const int lines[] = {2, 4, 5, 7, 8};
+    static const bool notes[] = {true, false, true, false, false};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(d.entries[i].line, lines[i]);
+        assert_int_equal(d.entries[i].note, notes[i]);
+    }
+    assert_non_null(strstr(d.entries[0].message, "not checked"));
+    assert_string_equal(d.entries[2].key, "fixed");
+    assert_null(spec);
+    sw_diag_clear(&d);
+}
+
 /* A diagnostic list the caller already holds is appended to, never cleared. */
 static void test_appends_to_diag(void **state) {
     (void)state;
@@ -333,6 +363,7 @@ int main(void) {
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_good_corpus),
         cmocka_unit_test(test_several_errors),
+        cmocka_unit_test(test_line_order_and_unchecked),
         cmocka_unit_test(test_appends_to_diag),
         cmocka_unit_test(test_unreadable_files),
         cmocka_unit_test(test_very_deep_nesting),

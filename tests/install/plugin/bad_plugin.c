@@ -21,10 +21,10 @@ static sw_outcome echo(const sw_task *t) {
     return SW_TASK_OK;
 }
 
-static const sw_experiment one = {.name = "extra_one", .summary = "echo", .article = "none", .params = params,
-                                  .n_params = 1, .outputs = outputs, .n_outputs = 1, .run = echo};
-static const sw_experiment two = {.name = NAME2, .summary = "echo", .article = "none", .params = params,
-                                  .n_params = 1, .outputs = outputs, .n_outputs = 1, .run = echo};
+static const sw_experiment one = {.name = "extra_one", .summary = "echo", .article = "none", .version = 1,
+                                  .params = params, .n_params = 1, .outputs = outputs, .n_outputs = 1, .run = echo};
+static const sw_experiment two = {.name = NAME2, .summary = "echo", .article = "none", .version = 1,
+                                  .params = params, .n_params = 1, .outputs = outputs, .n_outputs = 1, .run = echo};
 static const sw_experiment *const list[] = {&one, &two, NULL};
 static const sw_plugin_table table = {ABI, "extra", list};
 
