@@ -61,6 +61,6 @@ static const sw_experiment ball_volume = {
 };
 
 static const sw_experiment *const experiments[] = {&ball_volume, NULL};
-static const sw_plugin_table table = {SW_PLUGIN_ABI_VERSION, "ball", experiments};
+static const sw_plugin_table table = SW_PLUGIN_TABLE("ball", experiments);
 
 SW_PLUGIN_EXPORT const sw_plugin_table *sw_plugin_entry(void) { return &table; }

@@ -5,7 +5,7 @@
  * NULL-terminated array, and export one function, the entry symbol:
  *
  *     static const sw_experiment *const mine[] = {&my_exp, NULL};
- *     static const sw_plugin_table table = {SW_PLUGIN_ABI_VERSION, "mine", mine};
+ *     static const sw_plugin_table table = SW_PLUGIN_TABLE("mine", mine);
  *     SW_PLUGIN_EXPORT const sw_plugin_table *sw_plugin_entry(void) { return &table; }
  *
  * Build it as a shared library against the installed headers, linking mpisweep::core (CMake) or
@@ -35,10 +35,18 @@
 #define SW_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 typedef struct sw_plugin_table {
-    uint32_t abi_version;                    /* SW_PLUGIN_ABI_VERSION as the plugin was compiled */
+    uint32_t abi_version;                    /* SW_PLUGIN_ABI_VERSION as the plugin was compiled (stays first) */
+    /* sizeof the shared structs as the plugin was compiled: a safety net for a layout change whose ABI bump was
+     * forgotten (the host compares them with its own). */
+    uint32_t experiment_size, param_size, output_size, task_size;
     const char *name;                        /* the plugin's name, for messages */
     const sw_experiment *const *experiments; /* NULL-terminated; static storage, never freed */
 } sw_plugin_table;
+
+/* The table's initialiser: SW_PLUGIN_TABLE("mine", list) fills in the version and sizes of these headers. */
+#define SW_PLUGIN_TABLE(plugin_name, experiment_list)                                                        \
+    {SW_PLUGIN_ABI_VERSION, sizeof(sw_experiment), sizeof(sw_param), sizeof(sw_output), sizeof(sw_task),        \
+     (plugin_name), (experiment_list)}
 
 typedef const sw_plugin_table *(*sw_plugin_entry_fn)(void);
 

@@ -88,6 +88,15 @@ static bool check_table(const sw_plugin_table *t, const char *path, char *why, s
                  "plugin against this mpisweep's headers", path, t->abi_version, SW_PLUGIN_ABI_VERSION);
         return false;
     }
+    if (t->experiment_size != sizeof(sw_experiment) || t->param_size != sizeof(sw_param) ||
+        t->output_size != sizeof(sw_output) || t->task_size != sizeof(sw_task)) {
+        snprintf(why, size, "%s was built against other mpisweep headers (sizes of sw_experiment, sw_param, "
+                 "sw_output, sw_task: %u %u %u %u there, %zu %zu %zu %zu here) although both say plugin ABI "
+                 "version %u: rebuild the plugin against this mpisweep's headers", path, t->experiment_size,
+                 t->param_size, t->output_size, t->task_size, sizeof(sw_experiment), sizeof(sw_param),
+                 sizeof(sw_output), sizeof(sw_task), SW_PLUGIN_ABI_VERSION);
+        return false;
+    }
     if (!t->experiments || !t->experiments[0]) {
         snprintf(why, size, "%s: its table lists no experiment", path);
         return false;

@@ -117,6 +117,7 @@ build_bad() { # build_bad NAME CFLAGS...
 }
 build_bad good
 build_bad wrong_abi -DABI=999
+build_bad wrong_sizes -DSIZES
 build_bad no_entry -DNO_ENTRY
 build_bad builtin_name "-DNAME2=\"noop\""
 build_bad twice "-DNAME2=\"extra_one\""
@@ -140,6 +141,7 @@ bad() { # bad PLUGIN MESSAGE
 }
 bad missing.so "plugin not found: looked for ./missing.so and MPISWEEP_PLUGIN_PATH=/nonexistent:$SW_WORK/lib"
 bad wrong_abi.so "$SW_WORK/lib/wrong_abi.so was built for plugin ABI version 999, this mpisweep has version 1"
+bad wrong_sizes.so "$SW_WORK/lib/wrong_sizes.so was built against other mpisweep headers (sizes of sw_experiment, sw_param, sw_output, sw_task: [0-9 ]* there, [0-9 ]* here) although both say plugin ABI version 1"
 bad no_entry.so "$SW_WORK/lib/no_entry.so: missing symbol: it exports no function sw_plugin_entry"
 bad builtin_name.so "$SW_WORK/lib/builtin_name.so: duplicate experiment name 'noop': a built-in experiment has it"
 bad twice.so "$SW_WORK/lib/twice.so: duplicate experiment name 'extra_one': the plugin lists it twice"
