@@ -109,7 +109,7 @@ static void read_plugin(sweep_builder *b) {
     } else {
         snprintf(dir, sizeof dir, "%s", b->c->file);
         char *slash = strrchr(dir, '/');
-        if (slash) *slash = '\0';
+        if (slash) slash[slash == dir] = '\0'; /* "/spec.yaml": the directory is "/" */
         else snprintf(dir, sizeof dir, ".");
         if (!sw_plugin_resolve(n->text, dir, path, sizeof path))
             spec_error(b->c, n, "plugin", "plugin not found: looked for %s", path);
