@@ -16,6 +16,7 @@ _mpisweep() {
     -o | --output) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur"); return ;;
     --progress) mapfile -t COMPREPLY < <(compgen -W "auto bar log none" -- "$cur"); return ;;
     --chunk) mapfile -t COMPREPLY < <(compgen -W "auto" -- "$cur"); return ;;
+    --plugin) mapfile -t COMPREPLY < <(compgen -f -X '!*.so' -- "$cur"; compgen -d -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then
     local opts; opts=$("$prog" "$cmd" --help 2> /dev/null | grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | sort -u)
@@ -23,7 +24,10 @@ _mpisweep() {
     return
   fi
   case $cmd in
-    describe) mapfile -t COMPREPLY < <(compgen -W "$("$prog" experiments 2> /dev/null | awk '/^[a-z]/ {print $1}')" -- "$cur") ;;
+    describe) # with --plugin LIB.so on the line, the plugin's experiments too
+      local plugin=()
+      for ((i = 1; i < COMP_CWORD; i++)); do [ "${COMP_WORDS[i]}" = --plugin ] && plugin=(--plugin "${COMP_WORDS[i + 1]}"); done
+      mapfile -t COMPREPLY < <(compgen -W "$("$prog" experiments "${plugin[@]}" 2> /dev/null | awk '/^[a-z]/ {print $1}')" -- "$cur") ;;
     status) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur") ;;
     run | plan) mapfile -t COMPREPLY < <(compgen -f -X '!*.y?(a)ml' -- "$cur"; compgen -d -- "$cur") ;;
   esac

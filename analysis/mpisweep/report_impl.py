@@ -51,8 +51,8 @@ def _provenance_rows(ds):
     fixed = [f"{k[6:]} = {v}" for k, v in a.items() if k.startswith("param_")]
     if fixed:
         rows.append(("fixed parameters", html.escape("; ".join(fixed))))
-    for key in ("host", "slurm_job_id", "created", "versions", "mpisweep_version", "mpisweep_revision",
-                "experiment_version"):
+    for key in ("plugin", "plugin_hash", "host", "slurm_job_id", "created", "versions", "mpisweep_version",
+                "mpisweep_revision", "experiment_version"):
         if key in a and str(a[key]):
             rows.append((key.replace("_", " "), html.escape(str(a[key]))))
     return rows

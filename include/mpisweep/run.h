@@ -30,6 +30,7 @@ typedef struct sw_run_config {
     const char *output;        /* the store's path (the HDF5 file) */
     sw_open_mode mode;
     bool no_fill;              /* HDF5: do not pre-fill new outputs with NaN */
+    bool allow_plugin_change;  /* resume: accept a sweep whose plugin's content hash changed */
     bool allow_version_change; /* resume sweeps computed by another code version of their experiment */
     sw_run_options sched;      /* scheduling; sched.log is ignored: sw_run's log is used */
     bool deadline_from_slurm;  /* with sched.deadline == 0: inside a Slurm job, the job's end time is the deadline */

@@ -19,6 +19,7 @@
 
 #include "mpisweep/diag.h"
 #include "mpisweep/experiment.h"
+#include "mpisweep/plugin.h"
 #include "mpisweep/status.h"
 
 typedef enum sw_dim_kind {
@@ -53,6 +54,8 @@ typedef struct sw_where sw_where; /* a parsed where: expression (opaque) */
 typedef struct sw_sweep {
     char *name;                /* [A-Za-z0-9_-]+ */
     const sw_experiment *exp;
+    const sw_plugin *plugin;   /* the plugin named by the document's plugin: key (its experiment may be a built-in
+                                  one), or NULL; loaded for the process, never freed */
     uint64_t seed;
     int64_t replicates;        /* >= 1 */
     sw_value *base;            /* exp->n_params values: defaults, overridden by fixed: (list storage owned here) */

@@ -28,7 +28,8 @@
  *   failures/        task, outcome, rank, seconds [failure], message [failure, message_strlen]: the first
  *                    `capacity` failures, in arrival order
  * Group attributes: experiment, article, spec text and hash, seed, every non-swept parameter (param_<name>),
- * library versions, host, Slurm job id, and `history`: one line per run that touched the file.
+ * library versions, host, Slurm job id, plugin and plugin_hash (an experiment from a plugin: its file and content
+ * hash, plugin.h), and `history`: one line per run that touched the file.
  */
 #ifndef SW_STORE_H
 #define SW_STORE_H
@@ -70,6 +71,7 @@ typedef struct sw_run_info {
     bool no_fill;          /* new outputs are not pre-filled with NaN (netCDF's nofill): unfinished tasks read 0 */
     bool allow_version_change; /* resume sweeps computed by another code version of their experiment */
     int n_ranks;
+    bool allow_plugin_change; /* --resume accepts a sweep whose plugin's content hash changed (and records the new) */
 } sw_run_info;
 
 /* The results of a contiguous range of tasks [start, start + count) of one sweep. */
@@ -168,6 +170,7 @@ typedef struct sw_sweep_summary {
     size_t n_messages;        /* failure messages available ... */
     char (*messages)[640];    /* ... "task 12 (x=0.5, replicate=1; rank 1, failed): reason"; owned, free() */
     char *history;            /* the history attribute; owned, free() */
+    char *plugin, *plugin_hash; /* the plugin's path and content hash, or NULL for a built-in; owned, free() */
 } sw_sweep_summary;
 
 /* Reads every sweep of a result file, read-only, on the calling process alone. Errors: SW_ERR_NOT_RESULT (not

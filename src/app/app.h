@@ -23,6 +23,8 @@ typedef struct sw_cli {
     bool no_fill;
     bool allow_version_change; /* run --resume: accept sweeps of another experiment code version */
     int plan_tasks;           /* plan: how many tasks to list per sweep */
+    const char *plugin;       /* describe, experiments: --plugin LIB.so */
+    bool allow_plugin_change; /* run --resume: accept a changed plugin */
 } sw_cli;
 
 /* Parses argv into cli. Returns SW_OK, SW_ERR_USAGE with a message, or SW_ERR_INTERRUPTED as a signal that
@@ -34,8 +36,8 @@ void sw_cli_usage(FILE *f, const char *command);
 /* Commands. Each returns the process exit code. */
 int sw_cmd_run(int argc, char **argv, const sw_cli *cli);
 int sw_cmd_plan(const sw_cli *cli);
-int sw_cmd_experiments(void);
-int sw_cmd_describe(const char *name);
+int sw_cmd_experiments(const char *plugin);
+int sw_cmd_describe(const char *name, const char *plugin);
 int sw_cmd_status(const char *path);
 
 /* Prints the current error (message and, with MPISWEEP_TRACE=1, the traceback) as "mpisweep: error: ...". */

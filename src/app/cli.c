@@ -30,6 +30,8 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "                          adds values, zip rows or replicates grows FILE; other changes are refused\n"
                 "      --overwrite         replace FILE\n"
                 "      --retry-failed      with --resume: run failed tasks again too\n"
+                "      --allow-plugin-change  with --resume: accept a sweep whose plugin file changed (a fix that\n"
+                "                          cannot change results); the new content hash is recorded\n"
                 "      --allow-version-change  with --resume: continue sweeps computed by another code version of\n"
                 "                          their experiment (only for a change that alters no result)\n"
                 "      --chunk N|auto      tasks per work request (default auto: adapts to measured task times)\n"
@@ -63,10 +65,13 @@ void sw_cli_usage(FILE *f, const char *command) {
                    "Exit 0 when every task is done and ok, 1 when all ran but some failed, 3 when tasks are\n"
                    "pending (resumable), 2 when FILE is not an mpisweep result file, 4 on I/O errors.\n");
     } else if (command && strcmp(command, "describe") == 0) {
-        fprintf(f, "usage: mpisweep describe EXPERIMENT\n\nPrints an experiment's article, parameters (type, "
-                   "bounds, default, unit, help) and outputs (shape, unit, meaning).\n");
+        fprintf(f, "usage: mpisweep describe EXPERIMENT [--plugin LIB.so]\n\nPrints an experiment's article, "
+                   "parameters (type, bounds, default, unit, help) and outputs (shape, unit, meaning).\n\n"
+                   "      --plugin LIB.so     also look among the experiments of this plugin (a path, or a file\n"
+                   "                          name searched in MPISWEEP_PLUGIN_PATH)\n");
     } else if (command && strcmp(command, "experiments") == 0) {
-        fprintf(f, "usage: mpisweep experiments\n\nLists every registered experiment with its article.\n");
+        fprintf(f, "usage: mpisweep experiments [--plugin LIB.so]\n\nLists every registered experiment with its "
+                   "article.\n\n      --plugin LIB.so     then the experiments of this plugin\n");
     } else {
         fprintf(f,
                 "mpisweep %s: a distributed parallel runner for numerical parameter sweeps.\n\n"
@@ -161,6 +166,11 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
         cli->mode = m;
     } else if (is(arg, len, "--retry-failed")) {
         cli->run.retry_failed = true;
+    } else if (is(arg, len, "--allow-plugin-change")) {
+        cli->allow_plugin_change = true;
+    } else if (is(arg, len, "--plugin")) {
+        SW_TRY(option_value(argc, argv, i, eq, &v));
+        cli->plugin = v;
     } else if (is(arg, len, "--no-fill")) {
         cli->no_fill = true;
     } else if (is(arg, len, "--allow-version-change")) {
@@ -217,7 +227,8 @@ static bool allowed(const char *command, const char *arg) {
     static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "--no-fill",
                                            "--allow-version-change", "-o", "--output",
                                            "--chunk", "--max-failures", "--deadline", "--deadline-margin",
-                                           "--grace", "--liveness-timeout", "--progress", "--quiet", "-q", NULL};
+                                           "--grace", "--liveness-timeout", "--progress", "--quiet", "-q",
+                                           "--allow-plugin-change", NULL};
     size_t len = strcspn(arg, "=");
     if (strcmp(command, "run") == 0)
         for (int k = 0; run_only[k]; k++)
@@ -225,6 +236,7 @@ static bool allowed(const char *command, const char *arg) {
     if (strcmp(command, "run") == 0 || strcmp(command, "plan") == 0)
         if (is(arg, len, "--max-tasks")) return true;
     if (strcmp(command, "plan") == 0 && is(arg, len, "--tasks")) return true;
+    if ((!strcmp(command, "describe") || !strcmp(command, "experiments")) && is(arg, len, "--plugin")) return true;
     return false;
 }
 
@@ -295,6 +307,8 @@ sw_status sw_cli_parse(int argc, char **argv, sw_cli *cli) {
     if (strcmp(cli->command, "status") == 0 || strcmp(cli->command, "describe") == 0) cli->output = cli->specs[0];
     SW_CHECK(!cli->run.retry_failed || cli->mode == SW_STORE_RESUME, SW_ERR_USAGE,
              "--retry-failed only makes sense with --resume");
+    SW_CHECK(!cli->allow_plugin_change || cli->mode == SW_STORE_RESUME, SW_ERR_USAGE,
+             "--allow-plugin-change only makes sense with --resume");
     SW_CHECK(!cli->allow_version_change || cli->mode == SW_STORE_RESUME, SW_ERR_USAGE,
              "--allow-version-change only makes sense with --resume");
     return SW_OK;

@@ -77,12 +77,29 @@ static void print_output(const sw_experiment *e, const sw_output *o) {
     printf("  %-24s %-22s unit %-6s %s\n", o->name, shape, o->unit, o->help);
 }
 
-int sw_cmd_describe(const char *name) {
-    const sw_experiment *e = sw_experiment_find(name);
+/* --plugin LIB.so: a path, or a bare name searched in the working directory and MPISWEEP_PLUGIN_PATH. */
+static bool load_plugin_option(const char *name, const sw_plugin **plugin) {
+    char path[8192], why[1024];
+    *plugin = NULL;
+    if (!name) return true;
+    if (!sw_plugin_resolve(name, NULL, path, sizeof path)) {
+        fprintf(stderr, "mpisweep: error: --plugin %s: plugin not found: looked for %s\n", name, path);
+        return false;
+    }
+    if (!(*plugin = sw_plugin_load(path, why, sizeof why))) fprintf(stderr, "mpisweep: error: --plugin: %s\n", why);
+    return *plugin != NULL;
+}
+
+int sw_cmd_describe(const char *name, const char *plugin_name) {
+    const sw_plugin *plugin;
+    if (!load_plugin_option(plugin_name, &plugin)) return SW_EXIT_USAGE;
+    const sw_experiment *e = sw_plugin_find(plugin, name);
     if (!e) {
         fprintf(stderr, "mpisweep: error: unknown experiment '%s'; known:", name);
         for (const sw_experiment *const *x = sw_registry; *x; x++) fprintf(stderr, " %s", (*x)->name);
-        fprintf(stderr, "\n");
+        for (const sw_experiment *const *x = plugin ? plugin->table->experiments : NULL; x && *x; x++)
+            fprintf(stderr, " %s", (*x)->name);
+        fprintf(stderr, "%s\n", plugin ? "" : " (experiments of a plugin: describe NAME --plugin LIB.so)");
         return SW_EXIT_USAGE;
     }
     printf("%s: %s\narticle: %s\ncode version: %u (recorded in each sweep as experiment_version)\n\nparameters:\n",
@@ -93,8 +110,13 @@ int sw_cmd_describe(const char *name) {
     return SW_EXIT_DONE;
 }
 
-int sw_cmd_experiments(void) {
+int sw_cmd_experiments(const char *plugin_name) {
+    const sw_plugin *plugin;
+    if (!load_plugin_option(plugin_name, &plugin)) return SW_EXIT_USAGE;
     for (const sw_experiment *const *x = sw_registry; *x; x++)
+        printf("%-20s %s\n%-20s article: %s\n", (*x)->name, (*x)->summary, "", (*x)->article);
+    if (plugin) printf("\nPlugin %s (%s, content hash %s):\n", plugin->table->name, plugin->path, plugin->hash);
+    for (const sw_experiment *const *x = plugin ? plugin->table->experiments : NULL; x && *x; x++)
         printf("%-20s %s\n%-20s article: %s\n", (*x)->name, (*x)->summary, "", (*x)->article);
     return SW_EXIT_DONE;
 }
@@ -118,8 +140,10 @@ static void print_task(const sw_sweep *sw, uint64_t t, sw_value *param) {
 
 static double print_sweep_plan(const sw_sweep *sw, int n_show) {
     const sw_experiment *e = sw->exp;
-    printf("sweep %s (%s:%d): experiment %s, seed %llu\n  dimensions:", sw->name, sw->file, sw->line, e->name,
+    printf("sweep %s (%s:%d): experiment %s, seed %llu\n", sw->name, sw->file, sw->line, e->name,
            (unsigned long long)sw->seed);
+    if (sw->plugin) printf("  plugin: %s (content hash %s)\n", sw->plugin->path, sw->plugin->hash);
+    printf("  dimensions:");
     for (size_t d = 0; d < sw->n_dims; d++) printf(" %s=%llu", sw->dims[d].name, (unsigned long long)sw->dims[d].len);
     if (sw->n_dims == 0) printf(" (none: one task)");
     printf("\n  tasks: %llu", (unsigned long long)sw->n_tasks);

@@ -50,7 +50,8 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli) {
     sw_run_config config = {.specs = cli->specs, .n_specs = (size_t)cli->n_specs, .max_tasks = cli->max_tasks,
                             .store = &sw_store_hdf5, .output = cli->output, .mode = cli->mode,
                             .no_fill = cli->no_fill, .sched = cli->run, .deadline_from_slurm = !cli->deadline_given,
-                            .allow_version_change = cli->allow_version_change, .command = cmd};
+                            .allow_version_change = cli->allow_version_change, .command = cmd,
+                            .allow_plugin_change = cli->allow_plugin_change};
     sw_run_result result;
     sw_status s = sw_run(&config, MPI_COMM_WORLD, rank == 0 ? stderr : NULL, &result);
     if (s != SW_OK && rank == result.error_rank) sw_report_error(s, rank, size);

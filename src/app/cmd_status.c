@@ -10,6 +10,7 @@ static void print_summary(const sw_sweep_summary *s) {
            "task time\n", s->name, s->experiment, (unsigned long long)s->n_tasks,
            (unsigned long long)s->count[SW_TASK_OK], (unsigned long long)s->count[SW_TASK_PENDING],
            (unsigned long long)failed, (unsigned long long)s->count[SW_TASK_SKIPPED], s->seconds);
+    if (s->plugin) printf("  plugin: %s (content hash %s)\n", s->plugin, s->plugin_hash ? s->plugin_hash : "?");
     if (s->count[SW_TASK_EXCLUDED])
         printf("  excluded by where: %llu (never run)\n", (unsigned long long)s->count[SW_TASK_EXCLUDED]);
     for (int c = 0; c < SW_OUTCOME_COUNT; c++)

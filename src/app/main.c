@@ -38,8 +38,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cli.command, "run")) code = sw_cmd_run(argc, argv, &cli);
     else if (!strcmp(cli.command, "plan")) code = sw_cmd_plan(&cli);
     else if (!strcmp(cli.command, "status")) code = sw_cmd_status(cli.output);
-    else if (!strcmp(cli.command, "describe")) code = sw_cmd_describe(cli.output);
-    else code = sw_cmd_experiments();
+    else if (!strcmp(cli.command, "describe")) code = sw_cmd_describe(cli.output, cli.plugin);
+    else code = sw_cmd_experiments(cli.plugin);
     sw_cli_free(&cli);
     return code;
 }

@@ -57,6 +57,23 @@ static void report_spec_problems(sw_diag *diag, FILE *log) {
     sw_error_clear();
 }
 
+/* Every rank loaded the plugins itself: the files they loaded must be the same bytes (a node with another build
+ * at the same path would silently compute other numbers). Collective. */
+static sw_status same_plugins(MPI_Comm comm, int rank, const sw_spec *spec) {
+    sw_status s = SW_OK;
+    for (size_t i = 0; i < spec->n_sweeps; i++) {
+        const sw_plugin *p = spec->sweeps[i].plugin;
+        if (!p) continue;
+        char first[sizeof p->hash];
+        memcpy(first, p->hash, sizeof first);
+        SW_MPI(MPI_Bcast(first, sizeof first, MPI_CHAR, 0, comm));
+        if (s == SW_OK && strcmp(first, p->hash) != 0)
+            s = SW_FAIL(SW_ERR_SPEC, "rank %d loaded plugin %s with content hash %s, rank 0 one with hash %s: "
+                        "every node must see the same plugin file", rank, p->path, p->hash, first);
+    }
+    return s;
+}
+
 static sw_status load_spec(MPI_Comm comm, int rank, const sw_run_config *cfg, FILE *log, sw_spec **spec) {
     sw_spec_text *texts = NULL;
     sw_status s = sw_comm_agree(comm, read_or_prepare(rank, cfg, &texts), NULL);
@@ -72,6 +89,7 @@ static sw_status load_spec(MPI_Comm comm, int rank, const sw_run_config *cfg, FI
         sw_diag_clear(&diag);
         s = sw_comm_agree(comm, s, NULL);
     }
+    if (s == SW_OK) s = sw_comm_agree(comm, same_plugins(comm, rank, *spec), NULL);
     sw_spec_texts_free(&texts, cfg->n_specs);
     if (s != SW_OK) sw_spec_free(spec);
     return s;
@@ -189,7 +207,8 @@ static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_
     SW_MPI(MPI_Comm_size(comm, &size));
     sw_run_info info = {.command = p.command, .host = p.host, .slurm_job = getenv("SLURM_JOB_ID"),
                         .versions = p.versions, .n_ranks = size, .no_fill = cfg->no_fill,
-                        .allow_version_change = cfg->allow_version_change};
+                        .allow_version_change = cfg->allow_version_change,
+                        .allow_plugin_change = cfg->allow_plugin_change};
     sw_store *store = NULL;
     s = sw_store_open(cfg->store, cfg->store_arg, comm, cfg->output, spec, cfg->mode, &info, &store);
     if (s != SW_OK) return s;

@@ -1,4 +1,5 @@
 /* validate.c: one YAML document -> one validated sw_sweep, reporting every problem on the way. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 enum { KEY_TEXT = 300, VALUE_TEXT = 128, MESSAGE_TEXT = 512, NAMES_TEXT = 700, MAX_NAME_LEN = 128 };
 
 static const char *const top_keys[] = {"sweep", "experiment", "seed", "replicates", "fixed",
-                                       "grid",  "zip",        "where", "description"};
+                                       "grid",  "zip",        "where", "description", "plugin"};
 
 /* where: is evaluated for every parameter combination when the spec is loaded and when the file is created. */
 #define SPEC_MAX_WHERE_COMBOS 100000000ULL
@@ -23,6 +24,7 @@ typedef struct sweep_builder {
     sw_sweep *s;
     bool ok;
     bool has_replicates;     /* the key was given (even as 1): the replicate dimension exists */
+    bool plugin_failed;      /* plugin: was given but could not be loaded (its experiment is then not reported) */
     const char **section_of; /* per parameter: "fixed", "grid" or "zip" once given, else NULL ... */
     const ynode **given_at;  /* ... and the key node where */
 } sweep_builder;
@@ -96,12 +98,45 @@ static void read_name(sweep_builder *b, const ynode **name_at) {
     *name_at = n;
 }
 
+/* plugin: a shared library of experiments (plugin.h), relative to the spec file or on MPISWEEP_PLUGIN_PATH. */
+static void read_plugin(sweep_builder *b) {
+    const ynode *n = ymap_get(b->root, "plugin");
+    if (!n) return;
+    char got[VALUE_TEXT], dir[PATH_MAX], path[2 * PATH_MAX], why[MESSAGE_TEXT];
+    if (n->kind != YNODE_SCALAR || n->scalar == YS_NULL || !n->text[0]) {
+        spec_error(b->c, n, "plugin", "expected the path of a plugin (a shared library, see mpisweep/plugin.h), "
+                   "got %s", spec_got(n, got, sizeof got));
+    } else {
+        snprintf(dir, sizeof dir, "%s", b->c->file);
+        char *slash = strrchr(dir, '/');
+        if (slash) slash[slash == dir] = '\0'; /* "/spec.yaml": the directory is "/" */
+        else snprintf(dir, sizeof dir, ".");
+        if (!sw_plugin_resolve(n->text, dir, path, sizeof path))
+            spec_error(b->c, n, "plugin", "plugin not found: looked for %s", path);
+        else if (!(b->s->plugin = sw_plugin_load(path, why, sizeof why)))
+            spec_error(b->c, n, "plugin", "%s", why);
+    }
+    if (b->s->plugin) return;
+    b->plugin_failed = true;
+    fail(b);
+}
+
+static const sw_experiment *find_experiment(const sweep_builder *b, const char *name) {
+    const sw_experiment *e = spec_find_experiment(b->c->registry, name);
+    for (const sw_experiment *const *x = b->s->plugin ? b->s->plugin->table->experiments : NULL; !e && x && *x; x++)
+        if (strcmp((*x)->name, name) == 0) e = *x;
+    return e;
+}
+
 static void read_experiment(sweep_builder *b) {
     const ynode *n = ymap_get(b->root, "experiment");
     char got[VALUE_TEXT], names[NAMES_TEXT], hint[100];
-    const char *list[64];
+    const char *list[128];
     size_t n_list = 0;
     for (const sw_experiment *const *e = b->c->registry; *e && n_list < 64; e++) list[n_list++] = (*e)->name;
+    for (const sw_experiment *const *e = b->s->plugin ? b->s->plugin->table->experiments : NULL; e && *e && n_list < 128;
+         e++)
+        list[n_list++] = (*e)->name;
     spec_join(list, n_list, names, sizeof names);
     if (!n) {
         spec_error_at(b->c, b->root->line, b->root->col, "experiment", NULL,
@@ -115,8 +150,8 @@ static void read_experiment(sweep_builder *b) {
         fail(b);
         return;
     }
-    b->s->exp = spec_find_experiment(b->c->registry, n->text);
-    if (!b->s->exp) {
+    b->s->exp = find_experiment(b, n->text);
+    if (!b->s->exp && !b->plugin_failed) {
         spec_error(b->c, n, "experiment", "unknown experiment '%.60s'%s: the registered experiments are %s", n->text,
                    spec_did_you_mean(n->text, list, n_list, hint, sizeof hint), names);
         fail(b);
@@ -694,6 +729,7 @@ bool spec_build_sweep(spec_ctx *c, const ydoc *doc, sw_sweep *s, const ynode **n
     if (!root_is_mapping(&b)) return false;
     check_top_keys(&b);
     read_name(&b, name_at);
+    read_plugin(&b);
     read_experiment(&b);
     read_seed(&b);
     read_replicates(&b);

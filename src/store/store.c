@@ -114,8 +114,29 @@ static sw_status check_layout(const char *path, hid_t g, const sw_sweep *sw) {
 sw_status sw_store_check_layout(const char *path, hid_t g, const sw_sweep *sw) { return check_layout(path, g, sw); }
 
 /* Resume: the file must be ours, and every sweep it shares with the spec must come from the same spec. */
+/* A sweep from a plugin resumes only with the same plugin, byte for byte, unless the user says the change does not
+ * change results (--allow-plugin-change). */
+static sw_status check_plugin(const char *path, hid_t g, const sw_sweep *sw, bool allow_change) {
+    if (!sw->plugin) return SW_OK;
+    char *stored = NULL;
+    if (H5Aexists(g, "plugin_hash") <= 0 || sw_h5_attr_read_string(g, "plugin_hash", &stored) != SW_OK) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was not run with a plugin, the spec now names %s", path,
+                       sw->name, sw->plugin->path);
+    }
+    sw_status s = SW_OK;
+    if (strcmp(stored, sw->plugin->hash) != 0 && !allow_change)
+        s = SW_FAIL(SW_ERR_MISMATCH, "%s: sweep '%s' was run with a different plugin (content hash %s; %s now has "
+                                     "hash %s); --resume refuses to mix results of two plugins: rebuild the old "
+                                     "one, use a new output file, or pass --allow-plugin-change if the change "
+                                     "cannot change results", path, sw->name, stored, sw->plugin->path,
+                    sw->plugin->hash);
+    free(stored);
+    return s;
+}
+
 static sw_status check_resumable(const char *path, const sw_spec *spec, bool *present, bool allow_version_change,
-                                 bool *grows) {
+                                 bool allow_plugin_change, bool *grows) {
     htri_t is_h5 = H5Fis_hdf5(path);
     SW_CHECK(is_h5 > 0, SW_ERR_NOT_RESULT, "%s is not an HDF5 file, so it cannot be resumed", path);
     hid_t f = sw_h5_open_readonly(path);
@@ -136,6 +157,7 @@ static sw_status check_resumable(const char *path, const sw_spec *spec, bool *pr
             s = sw_store_check_growth(path, g, sw, &grows[i]); /* a grown spec, or a refusal saying what changed */
         else
             s = check_layout(path, g, sw);
+        if (s == SW_OK) s = check_plugin(path, g, sw, allow_plugin_change);
         if (s == SW_OK) s = sw_store_check_code_version(path, g, sw, allow_version_change);
         free(stored);
         if (g >= 0) H5Gclose(g);
@@ -205,7 +227,8 @@ static sw_status preflight(h5_store *st, const char *tmp, sw_open_mode mode, boo
     }
     bool *grows = calloc(spec->n_sweeps + 1, sizeof *grows);
     if (s == SW_OK && !grows) s = SW_FAIL(SW_ERR_NOMEM, "cannot allocate the resume check");
-    if (s == SW_OK && in_place) s = check_resumable(path, spec, present, st->allow_version_change, grows);
+    if (s == SW_OK && in_place)
+        s = check_resumable(path, spec, present, st->allow_version_change, st->allow_plugin_change, grows);
     if (s == SW_OK && in_place) s = sw_store_grow(st, grows, &fd);
     free(grows);
     if (s == SW_OK && !in_place) memset(present, 0, spec->n_sweeps * sizeof *present);
@@ -337,6 +360,7 @@ static sw_status open_sweeps(h5_store *st, const sw_run_info *info, const char *
         if (there) {
             SW_TRY(sw_store_open_sweep(st, i));
             SW_TRY(sw_h5_attr_read_string(st->sweeps[i].group, "history", &st->sweeps[i].history));
+            if (sw->plugin) SW_TRY(sw_store_write_plugin(st->sweeps[i].group, sw)); /* allowed to change */
         } else {
             *grow += sweep_bytes(sw);
             SW_TRY(sw_store_create_sweep(st, i));
@@ -360,6 +384,7 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     st->spec = spec;
     st->lock_fd = st->old_fd = -1;
     st->no_fill = info->no_fill;
+    st->allow_plugin_change = info->allow_plugin_change;
     st->allow_version_change = info->allow_version_change;
     sw_status s = SW_MPI_STATUS(MPI_Comm_rank(comm, &st->rank));
     st->sweeps = calloc(spec->n_sweeps, sizeof *st->sweeps);

@@ -38,6 +38,7 @@ struct h5_store {
     char *creating;       /* rank 0: the name a new file is built under until it is complete; NULL otherwise */
     char *run_line;       /* this run's history line so far */
     bool no_fill;         /* do not pre-fill new outputs with NaN */
+    bool allow_plugin_change; /* resume: a changed plugin hash is accepted and recorded (sw_run_info) */
     bool allow_version_change; /* resume a sweep computed by another experiment version */
 };
 
@@ -55,6 +56,8 @@ sw_status h5_store_close(h5_store **st, const char *summary);
 sw_status sw_store_create_sweep(h5_store *st, size_t i);
 /* Opens the datasets of an existing sweep group (resume). Collective. */
 sw_status sw_store_open_sweep(h5_store *st, size_t i);
+/* The attributes plugin (its resolved path) and plugin_hash of a sweep whose spec names a plugin (store_layout.c). */
+sw_status sw_store_write_plugin(hid_t group, const sw_sweep *sw);
 /* Closes a sweep's handles and frees its memory. */
 void sw_store_close_sweep(sweep_handles *h);
 /* Selects the elements of tasks [start, start + count) (row-major over the task dims) followed by `inner` elements

@@ -338,6 +338,11 @@ static sw_status create_failure_log(h5_store *st, sweep_handles *h, uint64_t n_t
     return s;
 }
 
+sw_status sw_store_write_plugin(hid_t g, const sw_sweep *sw) {
+    SW_TRY(sw_h5_attr_string(g, "plugin", sw->plugin->path));
+    return sw_h5_attr_string(g, "plugin_hash", sw->plugin->hash);
+}
+
 static sw_status write_provenance(hid_t g, const sw_sweep *sw) {
     const sw_experiment *e = sw->exp;
     char hash[40], buf[4096];
@@ -348,6 +353,7 @@ static sw_status write_provenance(hid_t g, const sw_sweep *sw) {
     SW_TRY(sw_h5_attr_string(g, "spec", sw->text));
     SW_TRY(sw_h5_attr_string(g, "spec_file", sw->file));
     SW_TRY(sw_h5_attr_string(g, "spec_hash", hash));
+    if (sw->plugin) SW_TRY(sw_store_write_plugin(g, sw));
     SW_TRY(sw_h5_attr_u64(g, "seed", sw->seed));
     SW_TRY(sw_h5_attr_i64(g, "replicates", sw->replicates));
     SW_TRY(sw_h5_attr_u64(g, "n_tasks", sw->n_tasks));

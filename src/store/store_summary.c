@@ -229,6 +229,8 @@ static sw_status summarise_group(hid_t g, const char *name, sw_sweep_summary *s)
     free(seconds);
     SW_TRY(st);
     if (H5Aexists(g, "history") > 0) SW_TRY(sw_h5_attr_read_string(g, "history", &s->history));
+    if (H5Aexists(g, "plugin") > 0) SW_TRY(sw_h5_attr_read_string(g, "plugin", &s->plugin));
+    if (H5Aexists(g, "plugin_hash") > 0) SW_TRY(sw_h5_attr_read_string(g, "plugin_hash", &s->plugin_hash));
     return read_failures(g, s);
 }
 
@@ -313,6 +315,8 @@ void sw_store_free_summaries(sw_sweep_summary **s, size_t n) {
     for (size_t i = 0; *s && i < n; i++) {
         free((*s)[i].messages);
         free((*s)[i].history);
+        free((*s)[i].plugin);
+        free((*s)[i].plugin_hash);
     }
     free(*s);
     *s = NULL;
