@@ -44,6 +44,8 @@ typedef struct sw_taskdim {
 typedef struct sw_sweep {
     char *name;                /* [A-Za-z0-9_-]+ */
     const sw_experiment *exp;
+    struct sw_declared *declared; /* owned: the experiment declared in the spec that exp points to (declared.h);
+                                     NULL for a registered experiment */
     uint64_t seed;
     int64_t replicates;        /* >= 1 */
     sw_value *base;            /* exp->n_params values: defaults, overridden by fixed: (list storage owned here) */

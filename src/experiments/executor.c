@@ -48,7 +48,8 @@ sw_outcome sw_executor_run(sw_executor *x, const sw_experiment *e, const sw_valu
     }
     fill_nan(e, out, sizes);
     report->msg[0] = '\0';
-    sw_task task = {.param = param, .key = *key, .out = out, .msg = report->msg, .msg_size = sizeof report->msg};
+    sw_task task = {.param = param, .key = *key, .out = out, .msg = report->msg, .msg_size = sizeof report->msg,
+                    .exp = e, .index = x->task_index, .timeout = x->timeout};
     size_t need = e->workspace_bytes ? e->workspace_bytes(param) : 0;
     double t0 = sw_now();
     if (!ensure_workspace(x, need)) {

@@ -32,6 +32,7 @@ static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
     sw_rng_key key;
     sw_sweep_task_key(sw, cp->param, replicate, &key);
     sw_task_report r;
+    cp->exec.task_index = index;
     sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r);
     if (sw_outcome_is_failure(r.outcome)) record_failure(s, index, r.outcome, cp->rank, r.seconds, r.msg);
     s->status[k] = (int8_t)r.outcome;

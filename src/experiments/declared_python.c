@@ -1,0 +1,223 @@
+/* declared_python.c: a declared experiment that calls a Python function (declared.h) in one long-lived worker per
+ * process (analysis/mpisweep/worker.py), fed one JSON line per task over a pipe, so a task costs a round trip and
+ * not a Python start-up. The worker runs in a process group of its own; on a timeout it is killed (group) and the
+ * next task starts a new one; a worker that dies fails its task and is restarted the same way.
+ *
+ * State: the one worker of this process (only the compute thread runs tasks). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "declared_internal.h"
+#include "mpisweep/clock.h"
+
+extern char **environ;
+
+#ifndef SW_WORKER_SOURCE
+#define SW_WORKER_SOURCE ""
+#endif
+#ifndef SW_WORKER_INSTALLED
+#define SW_WORKER_INSTALLED ""
+#endif
+
+typedef struct worker {
+    pid_t pid;        /* 0: none running */
+    int to, from;     /* request and reply pipes */
+    char *line;       /* the reply being read */
+    size_t len, cap;
+} worker;
+
+static worker the_worker;
+static bool exit_hook;
+
+static void stop_worker(worker *w) {
+    if (w->pid <= 0) return;
+    close(w->to);
+    close(w->from);
+    kill(-w->pid, SIGKILL);
+    waitpid(w->pid, NULL, 0);
+    w->pid = 0;
+    w->len = 0;
+}
+
+void sw_declared_shutdown(void) { stop_worker(&the_worker); }
+
+static const char *worker_script(void) {
+    const char *env = getenv("MPISWEEP_WORKER");
+    if (env && *env) return env;
+    if (access(SW_WORKER_SOURCE, R_OK) == 0) return SW_WORKER_SOURCE;
+    return SW_WORKER_INSTALLED;
+}
+
+static int start_worker(worker *w, char *msg, size_t size) {
+    int req[2], rep[2];
+    if (sw_declared_pipe(req) != 0) return snprintf(msg, size, "cannot make a pipe: %s", strerror(errno)), -1;
+    if (sw_declared_pipe(rep) != 0) {
+        close(req[0]), close(req[1]);
+        return snprintf(msg, size, "cannot make a pipe: %s", strerror(errno)), -1;
+    }
+    const char *python = getenv("MPISWEEP_PYTHON");
+    char *argv[] = {(char *)(python && *python ? python : "python3"), (char *)worker_script(), NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, req[0], 3);
+    posix_spawn_file_actions_adddup2(&fa, rep[1], 4);
+    posix_spawnattr_init(&at);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigfillset(&defaults);
+    sigdelset(&defaults, SIGKILL);
+    sigdelset(&defaults, SIGSTOP);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &defaults);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int r = posix_spawnp(&w->pid, argv[0], &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(req[0]);
+    close(rep[1]);
+    if (r != 0) {
+        close(req[1]), close(rep[0]);
+        w->pid = 0;
+        return snprintf(msg, size, "cannot start the Python worker '%s %s': %s", argv[0], argv[1], strerror(r)), -1;
+    }
+    w->to = req[1];
+    w->from = rep[0];
+    if (!exit_hook) exit_hook = atexit(sw_declared_shutdown) == 0;
+    return 0;
+}
+
+/* ---- the request ---- */
+typedef struct text {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...) {
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (t->p && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap ? t->cap * 2 : 1024) + (size_t)n;
+        char *grown = realloc(t->p, cap);
+        if (!grown) {
+            t->oom = true;
+            return;
+        }
+        t->p = grown;
+        t->cap = cap;
+    }
+}
+
+/* The task as one JSON line. Names are identifiers and choices too, so nothing needs escaping but the path. */
+static void request(const sw_task *t, const sw_declared *d, text *out) {
+    put(out, "{\"function\": \"%s\", \"path\": \"", d->function);
+    for (const char *c = d->dir ? d->dir : ""; *c; c++) put(out, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+    put(out, "\", \"index\": %llu, \"key\": [%llu, %llu, %llu, %llu], \"params\": {", (unsigned long long)t->index,
+        (unsigned long long)t->key.seed, (unsigned long long)t->key.hash[0], (unsigned long long)t->key.hash[1],
+        (unsigned long long)t->key.replicate);
+    for (size_t p = 0; p < t->exp->n_params; p++) {
+        char value[64];
+        sw_declared_identity(t, t->exp->params[p].name, value, sizeof value);
+        bool quoted = t->exp->params[p].type == SW_CHOICE;
+        put(out, "%s\"%s\": %s%s%s", p ? ", " : "", t->exp->params[p].name, quoted ? "\"" : "", value,
+            quoted ? "\"" : "");
+    }
+    put(out, "}}\n");
+}
+
+/* ---- the reply ---- */
+static bool write_all(int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Reads one reply line; 1 when read, 0 when the worker closed its end, -1 at the deadline (0: none). */
+static int read_reply(worker *w, double deadline) {
+    w->len = 0;
+    for (;;) {
+        if (w->len && w->line[w->len - 1] == '\n') return 1;
+        if (deadline > 0) {
+            double left = deadline - sw_now();
+            struct pollfd pf = {.fd = w->from, .events = POLLIN};
+            if (left <= 0 || poll(&pf, 1, (int)(left * 1000) + 1) == 0) return -1;
+        }
+        if (w->len + 65536 > w->cap) {
+            size_t cap = w->cap ? w->cap * 2 : 1 << 17;
+            char *grown = realloc(w->line, cap);
+            if (!grown) return 0;
+            w->line = grown;
+            w->cap = cap;
+        }
+        ssize_t n = read(w->from, w->line + w->len, 65536);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return 0;
+        w->len += (size_t)n;
+    }
+}
+
+static sw_outcome worker_lost(const sw_task *t, worker *w, bool timed_out, double timeout) {
+    int status = 0;
+    pid_t pid = w->pid;
+    if (!timed_out) waitpid(pid, &status, 0), w->pid = 0; /* it closed its pipe: it is exiting */
+    stop_worker(w);
+    if (timed_out) return sw_task_fail(t, SW_TASK_FAILED, "python timed out after %g s (worker killed, restarted "
+                                       "for the next task)", timeout);
+    if (WIFSIGNALED(status))
+        return sw_task_fail(t, SW_TASK_FAILED, "python worker %d killed by signal %d (%s); restarted for the next "
+                            "task", (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return sw_task_fail(t, SW_TASK_FAILED, "python worker %d exited with status %d; restarted for the next task "
+                        "(see its stderr in the run's log)", (int)pid, WEXITSTATUS(status));
+}
+
+sw_outcome sw_declared_run_python(const sw_task *t) {
+    const sw_declared *d = sw_declared_of(t->exp);
+    worker *w = &the_worker;
+    char why[SW_TASK_MSG_BYTES];
+    /* A worker that died makes write() raise SIGPIPE: held pending in this thread, write reports EPIPE instead. */
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
+    if (w->pid <= 0 && start_worker(w, why, sizeof why) != 0) return sw_task_fail(t, SW_TASK_FAILED, "%s", why);
+    text req = {0};
+    request(t, d, &req);
+    if (req.oom) {
+        free(req.p);
+        return sw_task_fail(t, SW_TASK_FAILED, "out of memory for the request");
+    }
+    double timeout = t->timeout > 0 ? t->timeout : d->timeout;
+    bool sent = write_all(w->to, req.p, req.len);
+    free(req.p);
+    int got = sent ? read_reply(w, timeout > 0 ? sw_now() + timeout : 0) : 0;
+    if (got != 1) return worker_lost(t, w, got < 0, timeout);
+    if (sw_declared_read_reply(t, w->line, w->len, why, sizeof why)) return SW_TASK_OK;
+    return sw_task_fail(t, SW_TASK_FAILED, "python: %s", why);
+}
