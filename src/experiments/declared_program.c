@@ -198,20 +198,23 @@ static bool read_some(child *ch, int fd) {
     return true;
 }
 
-/* Reads both pipes until both close or the deadline (0: none) passes. Returns false on timeout. */
-static bool collect(child *ch, double deadline) {
+/* Reads both pipes until both close, or the program has exited (whatever it left running may hold them open: its
+ * group is killed next), or the deadline (0: none) passes. Returns false on timeout. */
+static bool collect(child *ch, double deadline, int *status, bool *exited) {
     bool out_open = true, err_open = true;
     while (out_open || err_open) {
         struct pollfd fds[2] = {{.fd = out_open ? ch->out_fd : -1, .events = POLLIN},
                                 {.fd = err_open ? ch->err_fd : -1, .events = POLLIN}};
-        int wait_ms = -1;
+        int wait_ms = *exited ? 0 : 20; /* while idle, look whether it exited every 20 ms */
         if (deadline > 0) {
             double left = deadline - sw_now();
             if (left <= 0) return false;
-            wait_ms = (int)(left * 1000) + 1;
+            if (left * 1000 < wait_ms) wait_ms = (int)(left * 1000) + 1;
         }
         int r = poll(fds, 2, wait_ms);
         if (r < 0 && errno != EINTR) return true;
+        if (r == 0 && *exited) return true; /* exited, and nothing more to read */
+        if (r == 0) *exited = waitpid(ch->pid, status, WNOHANG) == ch->pid;
         if (r <= 0) continue;
         if (fds[0].revents && !read_some(ch, ch->out_fd)) out_open = false;
         if (fds[1].revents && !read_some(ch, ch->err_fd)) err_open = false;
@@ -292,7 +295,9 @@ sw_outcome sw_declared_run_program(const sw_task *t) {
             double timeout = t->timeout > 0 ? t->timeout : d->timeout;
             double deadline = timeout > 0 ? sw_now() + timeout : 0;
             int status = 0;
-            bool in_time = collect(&ch, deadline) && wait_until(ch.pid, &status, deadline);
+            bool exited = false;
+            bool in_time = collect(&ch, deadline, &status, &exited) &&
+                           (exited || wait_until(ch.pid, &status, deadline));
             stop_group(&ch, &status, in_time);
             close(ch.out_fd);
             close(ch.err_fd);

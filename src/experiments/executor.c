@@ -60,6 +60,13 @@ sw_outcome sw_executor_run(sw_executor *x, const sw_experiment *e, const sw_valu
         report->outcome = e->run(&task);
     }
     report->seconds = sw_now() - t0;
+    /* A run() in this thread cannot be interrupted (declared kinds enforce the timeout themselves, by killing):
+     * it runs to its end, and a task that took too long is then a failure all the same. */
+    if (x->timeout > 0 && report->seconds > x->timeout && !sw_outcome_is_failure(report->outcome)) {
+        report->outcome = SW_TASK_FAILED;
+        snprintf(report->msg, sizeof report->msg, "took %.3g s, over the task timeout of %g s (a built-in task "
+                 "cannot be interrupted: it ran to its end and its results were dropped)", report->seconds, x->timeout);
+    }
     report->caught_non_finite =
         report->outcome == SW_TASK_OK && find_non_finite(e, out, sizes, report->msg, sizeof report->msg);
     if (report->caught_non_finite)

@@ -370,6 +370,7 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
         s = sw_coord_init(co, spec, w->store, opt, w->size);
     }
     if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
+    if (s == SW_OK) sw_compute_limits(&w->cp, opt->task_timeout, opt->retries);
     bool listening = false;
     if (s == SW_OK && w->rank != 0) {
         s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
