@@ -28,7 +28,9 @@ typedef enum sw_declared_kind { SW_DECLARED_PROGRAM, SW_DECLARED_PYTHON } sw_dec
 typedef struct sw_declared {
     sw_experiment exp;     /* first: what everyone else sees; run() finds the declaration from task->exp */
     sw_declared_kind kind;
-    char **argv;           /* program: the argument template, argc entries, NULL-terminated */
+    char **argv;           /* program: the argument template, argc entries, NULL-terminated; argv[0] resolved ... */
+    char *program;         /* ... from this, as the spec writes it (what the sweep hash takes: moving the spec
+                              with its program does not change the sweep) */
     size_t argc;
     bool shell;            /* program: argv[0] is a command line for /bin/sh -c (opt-in) */
     char *function;        /* python: "module:function" */

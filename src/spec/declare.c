@@ -278,6 +278,7 @@ static void read_program(decl_builder *b, const ynode *n) {
         }
         check_placeholders(b, a, a->text);
         b->d->argv[i] = i == 0 && !b->d->shell ? resolve_program(b, a->text) : keep(b, a->text);
+        if (i == 0) b->d->program = keep(b, a->text);
     }
     if (b->ok && !b->d->shell && strchr(b->d->argv[0], '/') && access(b->d->argv[0], X_OK) != 0)
         bad(b, n->kind == YNODE_SEQ ? n->items[0] : n, "experiment.program",
@@ -348,7 +349,7 @@ void spec_hash_declared(sw_hash *h, const sw_experiment *e) {
     sw_hash_u64(h, d->kind);
     sw_hash_u64(h, d->shell);
     sw_hash_u64(h, d->argc);
-    for (size_t i = 0; i < d->argc; i++) sw_hash_str(h, d->argv[i]);
+    for (size_t i = 0; i < d->argc; i++) sw_hash_str(h, i == 0 ? d->program : d->argv[i]);
     sw_hash_str(h, d->function ? d->function : "");
     for (size_t o = 0; o < e->n_outputs; o++) {
         sw_hash_str(h, e->outputs[o].name);
