@@ -8,7 +8,7 @@ Request:  {"function": "mod:fn", "path": "dir", "params": {...}, "key": [seed, h
            "index": task_index}
 Reply:    {"ok": {"output": number | nested list, ...}}  or  {"error": "the traceback's last lines"}
 
-The function is called as ``fn(rng, **params)``. ``rng`` is a numpy.random.Generator over NumPy's Philox (which is
+The function is called as ``fn(rng, **params)``. ``rng`` behaves as a numpy.random.Generator (made on first use) over NumPy's Philox (which is
 Philox4x64-10, as Random123's) keyed so that its raw 64-bit words are exactly mpisweep's stream 0 of the task
 (sw_rng_u64 after sw_rng_init(key, 0)): key = (seed, hash_lo), counter = (block, replicate, 0, hash_hi). NumPy
 steps the counter before each block, so the worker starts it one below block 0. Doubles, normals etc. are NumPy's
@@ -34,8 +34,26 @@ def task_generator(seed, hash_lo, hash_hi, replicate, stream=0):
     return np.random.Generator(bits)
 
 
+class _LazyGenerator:
+    """The task's Generator, made on first use: building one costs ~17 us, more than a trivial task."""
+
+    __slots__ = ("_key", "_generator")
+
+    def __init__(self, key):
+        self._key = key
+        self._generator = None
+
+    def __getattr__(self, name):
+        if self._generator is None:
+            seed, hash_lo, hash_hi, replicate = self._key
+            self._generator = task_generator(seed, hash_lo, hash_hi, replicate)
+        return getattr(self._generator, name)
+
+
 def _plain(value):
     """An output as JSON: a number (None for a non-finite one) or nested lists of them."""
+    if type(value) in (int, float):  # the common scalar, without NumPy's overhead
+        return value if math.isfinite(value) else None
     array = np.asarray(value, dtype=np.float64)
     if array.ndim == 0:
         x = float(array)
@@ -60,9 +78,8 @@ def _function(name, path):
 
 
 def _run(request):
-    seed, hash_lo, hash_hi, replicate = request["key"]
     fn = _function(request["function"], request.get("path"))
-    result = fn(task_generator(seed, hash_lo, hash_hi, replicate), **request["params"])
+    result = fn(_LazyGenerator(request["key"]), **request["params"])
     if not isinstance(result, dict):
         raise TypeError(f"{request['function']} returned {type(result).__name__}, expected a dict of outputs")
     return {name: _plain(value) for name, value in result.items()}
