@@ -55,7 +55,9 @@ const sw_declared *sw_declared_of(const sw_experiment *e);
 /* Frees d and everything it owns; accepts NULL. */
 void sw_declared_free(sw_declared *d);
 
-/* Stops this process's Python worker, if one runs (the runner calls it when a run ends). Not collective. */
+/* Kills (SIGKILL, the process group) the program a task runs now and this process's Python worker, if any: for a
+ * process about to end while its compute thread is still in a task (an abandoned drain). Safe from any thread; also
+ * registered with atexit once a program or worker was started. Not collective. */
 void sw_declared_shutdown(void);
 
 #endif

@@ -13,6 +13,8 @@
 enum { SW_DECLARED_SEED_STREAM = 0 };
 
 sw_outcome sw_declared_run_program(const sw_task *t);
+/* Kills the process group of the program running now, if any (any thread). */
+void sw_declared_kill_program(void);
 sw_outcome sw_declared_run_python(const sw_task *t);
 
 /* The task's seed for programs: the first word of stream SW_DECLARED_SEED_STREAM, 63 bits. */

@@ -30,7 +30,7 @@ enum { PROGRAM_MAX_ARGS = 256, ARG_BYTES = 4096, TAIL_BYTES = 160, ENV_BYTES = 1
 /* The process group of the program running now (0: none), so that exit can kill it when the run is abandoned. */
 static atomic_int running_group;
 
-static void kill_running_group(void) {
+void sw_declared_kill_program(void) {
     int g = atomic_exchange(&running_group, 0);
     if (g > 0) kill(-g, SIGKILL);
 }
@@ -273,7 +273,7 @@ static sw_outcome finish(const sw_task *t, child *ch, int status, bool timed_out
 
 sw_outcome sw_declared_run_program(const sw_task *t) {
     static bool exit_hook;
-    if (!exit_hook) exit_hook = atexit(kill_running_group) == 0;
+    if (!exit_hook) exit_hook = atexit(sw_declared_shutdown) == 0;
     const sw_declared *d = sw_declared_of(t->exp);
     command *c = calloc(1, sizeof *c);
     char *args = c ? malloc((size_t)PROGRAM_MAX_ARGS * ARG_BYTES) : NULL;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ typedef struct worker {
 } worker;
 
 static worker the_worker;
+static atomic_int worker_group; /* the worker's process group, for sw_declared_shutdown from any thread */
 static bool exit_hook;
 
 static void stop_worker(worker *w) {
@@ -46,11 +48,16 @@ static void stop_worker(worker *w) {
     close(w->from);
     kill(-w->pid, SIGKILL);
     waitpid(w->pid, NULL, 0);
+    atomic_store(&worker_group, 0);
     w->pid = 0;
     w->len = 0;
 }
 
-void sw_declared_shutdown(void) { stop_worker(&the_worker); }
+void sw_declared_shutdown(void) {
+    sw_declared_kill_program();
+    int g = atomic_exchange(&worker_group, 0);
+    if (g > 0) kill(-g, SIGKILL);
+}
 
 static const char *worker_script(void) {
     const char *env = getenv("MPISWEEP_WORKER");
@@ -96,6 +103,7 @@ static int start_worker(worker *w, char *msg, size_t size) {
     }
     w->to = req[1];
     w->from = rep[0];
+    atomic_store(&worker_group, w->pid);
     if (!exit_hook) exit_hook = atexit(sw_declared_shutdown) == 0;
     return 0;
 }

@@ -89,6 +89,26 @@ expect_exit 1 "--retries 2: a task that keeps failing is run 3 times" mpirun_swe
 "$MPISWEEP" status retry.h5 > last.log 2>&1
 expect_log "task 1 (rank 0, failed): 3 attempts: program exit status 3"
 
+# A drain that gives up on a program still running (SIGTERM, --grace 1, no timeout): the run exits 3 and kills it.
+cat > drain.yaml << 'EOF2'
+sweep: drain
+experiment:
+  program: [./echo.sh, "{x}", hang]
+  parameters: {x: {type: real, min: -10, max: 10, default: 0}}
+  outputs: {y: , s: , v: {shape: [3]}}
+grid:
+  x: [1, 2]
+EOF2
+spawn 0 run.log run drain.yaml -o drain.h5 --grace 1 --progress none
+sleep 1
+pgrep -f "sleep 30" > /dev/null || fail "the hanging program did not start"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 3 ] || { cat run.log >&2; fail "drain: exit $rc, expected 3"; }
+pass "a drain that gives up on a running program exits 3"
+no_orphans "sleep 30"
+
 # Bad declarations: located errors, exit 2, nothing created.
 bad_decl() {
   local what=$1 message=$2
