@@ -4,6 +4,8 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,30 @@ bool sw_declared_identity(const sw_task *t, const char *name, char *buf, size_t 
     else return false;
     snprintf(buf, size, "%llu", v);
     return true;
+}
+
+int sw_declared_spawn(pid_t *pid, char *const argv[], char *const envp[], const int *from_fd, const int *child_fd,
+                      size_t n_fds) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    for (size_t i = 0; i < n_fds; i++) posix_spawn_file_actions_adddup2(&fa, from_fd[i], child_fd[i]);
+    posix_spawnattr_init(&at);
+    /* The compute thread blocks the stop signals, and the run may ignore some: the child starts with neither. */
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int r = posix_spawnp(pid, argv[0], &fa, &at, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    return r;
 }
 
 int sw_declared_pipe(int fds[2]) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mpisweep/declared.h"
 
@@ -25,6 +26,11 @@ bool sw_declared_identity(const sw_task *t, const char *name, char *buf, size_t 
 /* Reads one JSON object holding exactly the declared outputs, of their declared shapes, into t->out. Returns false
  * with a reason in msg otherwise (the caller clears the outputs). */
 bool sw_declared_read_outputs(const sw_task *t, const char *text, size_t len, char *msg, size_t size);
+/* Starts argv (searched in PATH) in a process group of its own, with stdin from /dev/null, the signal mask cleared
+ * and every signal's disposition reset, and the child's fds child_fd[i] being our fds from_fd[i]. Returns 0 or an
+ * errno value (posix_spawnp's). */
+int sw_declared_spawn(pid_t *pid, char *const argv[], char *const envp[], const int *from_fd, const int *child_fd,
+                      size_t n_fds);
 /* pipe() with both ends close-on-exec (only the compute thread spawns, so the two steps cannot race a spawn). */
 int sw_declared_pipe(int fds[2]);
 /* Reads a worker reply, {"ok": {outputs}} or {"error": "traceback"}: true with the outputs in t->out, or false with

@@ -5,11 +5,9 @@
  * PROGRAM_MAX_STDOUT) and parsed as one JSON object; of its stderr only the tail is kept, for the failure message.
  * When it exits, or its time is up, the whole group is killed, so nothing it started survives the task. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,25 +129,7 @@ static int spawn(const command *c, child *ch, char *msg, size_t size) {
         close(out[0]), close(out[1]);
         return snprintf(msg, size, "cannot make a pipe: %s", strerror(errno)), -1;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawnattr_init(&at);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    int sigs[] = {SIGTERM, SIGINT, SIGUSR1, SIGPIPE, SIGHUP, SIGQUIT};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(&defaults, sigs[i]);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int r = posix_spawnp(&ch->pid, c->argv[0], &fa, &at, c->argv, c->envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    int r = sw_declared_spawn(&ch->pid, c->argv, c->envp, (const int[]){out[1], err[1]}, (const int[]){1, 2}, 2);
     close(out[1]);
     close(err[1]);
     if (r != 0) {

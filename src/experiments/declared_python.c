@@ -5,11 +5,9 @@
  *
  * State: the one worker of this process (only the compute thread runs tasks). */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,25 +73,7 @@ static int start_worker(worker *w, char *msg, size_t size) {
     }
     const char *python = getenv("MPISWEEP_PYTHON");
     char *argv[] = {(char *)(python && *python ? python : "python3"), (char *)worker_script(), NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, req[0], 3);
-    posix_spawn_file_actions_adddup2(&fa, rep[1], 4);
-    posix_spawnattr_init(&at);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigfillset(&defaults);
-    sigdelset(&defaults, SIGKILL);
-    sigdelset(&defaults, SIGSTOP);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int r = posix_spawnp(&w->pid, argv[0], &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    int r = sw_declared_spawn(&w->pid, argv, environ, (const int[]){req[0], rep[1]}, (const int[]){3, 4}, 2);
     close(req[0]);
     close(rep[1]);
     if (r != 0) {
