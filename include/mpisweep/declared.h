@@ -8,8 +8,8 @@
  *    values in MPISWEEP_* environment variables; started with posix_spawn in its own process group, no shell unless
  *    shell is set (then argv is one string given to /bin/sh -c). It prints one JSON object on stdout: every
  *    declared output by name, a number for a scalar, nested lists for an array of the declared shape.
- *  - python: "module:function"; the function is called as f(rng, **params) in a worker (python3 -m
- *    mpisweep.worker) and returns a dict of the outputs (numbers or array-likes).
+ *  - python: "module:function"; the function is called as f(rng, **params) in a worker ($MPISWEEP_PYTHON
+ *    mpisweep/worker.py) and returns a dict of the outputs (numbers or array-likes).
  * Anything else (non-zero exit, signal, timeout, unparsable output, a missing, extra or mis-shaped output, an
  * exception, a dead worker) fails the task (SW_TASK_FAILED) with a message that ends with the tail of stderr or
  * the traceback; nothing is written to the outputs then. run() is not pure here (it starts processes), but its

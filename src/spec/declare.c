@@ -10,8 +10,8 @@
 #include "mpisweep/declared.h"
 #include "spec_internal.h"
 
-static const char *const decl_keys[] = {"name", "summary", "program", "shell", "python", "timeout",
-                                        "parameters", "outputs"};
+static const char *const decl_keys[] = {"name",   "summary", "program",    "shell",
+                                        "python", "timeout", "parameters", "outputs"};
 static const char *const param_keys[] = {"type", "min", "max", "default", "choices", "unit", "help"};
 static const char *const output_keys[] = {"shape", "dims", "unit", "help"};
 static const char *const type_names[] = {"int", "real", "choice"};
@@ -104,11 +104,14 @@ static void read_param(decl_builder *b, const ynode *k, const ynode *v, sw_param
     p->name = keep(b, k->text);
     p->unit = "1";
     p->help = "";
-    if (!is_identifier(k->text)) bad(b, k, key, "parameter name '%.60s': expected a-z, 0-9 and '_', not first a digit", k->text);
+    if (!is_identifier(k->text))
+        bad(b, k, key, "parameter name '%.60s': expected a-z, 0-9 and '_', not first a digit", k->text);
     for (size_t i = 0; i < N_OF(identity_names); i++)
         if (strcmp(k->text, identity_names[i]) == 0)
-            bad(b, k, key, "'%s' names the task's identity ({seed}, {task_seed}, {task_index}, {replicate}, rng); "
-                "choose another parameter name", k->text);
+            bad(b, k, key,
+                "'%s' names the task's identity ({seed}, {task_seed}, {task_index}, {replicate}, rng); "
+                "choose another parameter name",
+                k->text);
     if (!v || v->kind != YNODE_MAP) {
         spec_error(b->c, v ? v : k, key, "expected a mapping {type: int|real|choice, min, max, default, unit}, got %s",
                    v ? spec_got(v, got, sizeof got) : "nothing");
@@ -132,7 +135,8 @@ static void read_param(decl_builder *b, const ynode *k, const ynode *v, sw_param
     if (help && help->kind == YNODE_SCALAR) p->help = keep(b, help->text);
     p->min = p->type == SW_INT ? -9.0e15 : -HUGE_VAL;
     p->max = p->type == SW_INT ? 9.0e15 : HUGE_VAL;
-    if (p->type == SW_CHOICE) p->choices = read_choices(b, v, key);
+    if (p->type == SW_CHOICE)
+        p->choices = read_choices(b, v, key);
     else {
         read_real_key(b, v, "min", key, &p->min);
         read_real_key(b, v, "max", key, &p->max);
@@ -140,15 +144,18 @@ static void read_param(decl_builder *b, const ynode *k, const ynode *v, sw_param
     }
     const ynode *def = ymap_get(v, "default");
     if (!def) {
-        spec_error(b->c, v, key, "missing default: every parameter needs the value a sweep uses when it does not set it");
+        spec_error(b->c, v, key,
+                   "missing default: every parameter needs the value a sweep uses when it does not set it");
         b->ok = false;
         return;
     }
     if (p->type == SW_CHOICE && !p->choices) return;
     sw_param probe = *p;
     sw_value value;
-    if (!spec_read_scalar(b->c, &probe, def, key, &value)) b->ok = false;
-    else p->def = p->type == SW_INT ? (double)value.integer : p->type == SW_REAL ? value.real : (double)value.integer;
+    if (!spec_read_scalar(b->c, &probe, def, key, &value))
+        b->ok = false;
+    else
+        p->def = p->type == SW_INT ? (double)value.integer : p->type == SW_REAL ? value.real : (double)value.integer;
 }
 
 /* ---- outputs ---- */
@@ -175,7 +182,8 @@ static void read_output(decl_builder *b, const ynode *k, const ynode *v, sw_outp
     o->name = keep(b, k->text);
     o->unit = "1";
     o->help = "";
-    if (!is_identifier(k->text)) bad(b, k, key, "output name '%.60s': expected a-z, 0-9 and '_', not first a digit", k->text);
+    if (!is_identifier(k->text))
+        bad(b, k, key, "output name '%.60s': expected a-z, 0-9 and '_', not first a digit", k->text);
     if (!v || (v->kind == YNODE_SCALAR && v->scalar == YS_NULL)) return; /* `name:` alone: a scalar */
     if (v->kind != YNODE_MAP) {
         spec_error(b->c, v, key, "expected a mapping {shape: [...], dims: [...], unit, help} or nothing, got %s",
@@ -189,7 +197,8 @@ static void read_output(decl_builder *b, const ynode *k, const ynode *v, sw_outp
     if (help && help->kind == YNODE_SCALAR) o->help = keep(b, help->text);
     const ynode *shape = ymap_get(v, "shape"), *dims = ymap_get(v, "dims");
     if (shape && (shape->kind != YNODE_SEQ || shape->n > SW_MAX_OUTPUT_DIMS)) {
-        spec_error(b->c, shape, key, "expected shape: a list of at most %d extents ([] for a scalar)", SW_MAX_OUTPUT_DIMS);
+        spec_error(b->c, shape, key, "expected shape: a list of at most %d extents ([] for a scalar)",
+                   SW_MAX_OUTPUT_DIMS);
         b->ok = false;
         return;
     }
@@ -204,7 +213,8 @@ static void read_output(decl_builder *b, const ynode *k, const ynode *v, sw_outp
         char name[160];
         snprintf(name, sizeof name, "%s_dim%d", k->text, d);
         const ynode *dn = dims ? dims->items[d] : NULL;
-        if (dn && (dn->kind != YNODE_SCALAR || !is_identifier(dn->text))) bad(b, dn, key, "%s", "expected a dimension name");
+        if (dn && (dn->kind != YNODE_SCALAR || !is_identifier(dn->text)))
+            bad(b, dn, key, "%s", "expected a dimension name");
         o->dims[d].name = keep(b, dn && dn->kind == YNODE_SCALAR ? dn->text : name);
     }
 }
@@ -213,14 +223,20 @@ static size_t map_size(const ynode *n) { return n && n->kind == YNODE_MAP ? n->n
 
 static void read_schema(decl_builder *b, const ynode *decl, const ynode *params, const ynode *outputs) {
     char got[128];
-    if (params && params->kind != YNODE_MAP) bad(b, params, "experiment.parameters", "expected a mapping of parameters, got %s", spec_got(params, got, sizeof got));
+    if (params && params->kind != YNODE_MAP)
+        bad(b, params, "experiment.parameters", "expected a mapping of parameters, got %s",
+            spec_got(params, got, sizeof got));
     if (!outputs || outputs->kind != YNODE_MAP || outputs->n == 0)
-        bad(b, outputs ? outputs : decl, "experiment.outputs", "%s", "expected outputs: a mapping of at least one output name");
-    for (size_t i = 0; i < map_size(params); i++) read_param(b, params->items[2 * i], params->items[2 * i + 1], &b->d->params[i]);
-    for (size_t i = 0; i < map_size(outputs); i++) read_output(b, outputs->items[2 * i], outputs->items[2 * i + 1], &b->d->outputs[i]);
+        bad(b, outputs ? outputs : decl, "experiment.outputs", "%s",
+            "expected outputs: a mapping of at least one output name");
+    for (size_t i = 0; i < map_size(params); i++)
+        read_param(b, params->items[2 * i], params->items[2 * i + 1], &b->d->params[i]);
+    for (size_t i = 0; i < map_size(outputs); i++)
+        read_output(b, outputs->items[2 * i], outputs->items[2 * i + 1], &b->d->outputs[i]);
     for (size_t i = 0; i < map_size(outputs); i++)
         if (sw_param_index(&b->d->exp, b->d->outputs[i].name) >= 0)
-            bad(b, outputs->items[2 * i], "experiment.outputs", "output '%s' has the name of a parameter", b->d->outputs[i].name);
+            bad(b, outputs->items[2 * i], "experiment.outputs", "output '%s' has the name of a parameter",
+                b->d->outputs[i].name);
 }
 
 /* ---- how to run it ---- */
@@ -240,7 +256,8 @@ static void check_placeholders(decl_builder *b, const ynode *at, const char *arg
         if (!known) {
             spec_error(b->c, at, "experiment.program",
                        "unknown placeholder {%s}: expected a parameter or one of {seed}, {task_seed}, {task_index}, "
-                       "{replicate} ({{ and }} for literal braces)", name);
+                       "{replicate} ({{ and }} for literal braces)",
+                       name);
             b->ok = false;
             return;
         }
@@ -261,9 +278,9 @@ static char *resolve_program(decl_builder *b, const char *path) {
 static void read_program(decl_builder *b, const ynode *n) {
     size_t argc = n->kind == YNODE_SEQ ? n->n : 1;
     if ((b->d->shell && n->kind != YNODE_SCALAR) || (!b->d->shell && (n->kind != YNODE_SEQ || n->n == 0))) {
-        spec_error(b->c, n, "experiment.program", b->d->shell
-                   ? "with shell: true, program is one command line (a string)"
-                   : "expected program: a list [executable, arguments...] (or a string with shell: true)");
+        spec_error(b->c, n, "experiment.program",
+                   b->d->shell ? "with shell: true, program is one command line (a string)"
+                               : "expected program: a list [executable, arguments...] (or a string with shell: true)");
         b->ok = false;
         return;
     }
@@ -306,14 +323,16 @@ static void read_name(decl_builder *b, const ynode *decl) {
     b->d->exp.article = "none: declared in the spec";
     if (name && (name->kind != YNODE_SCALAR || !is_identifier(name->text)))
         bad(b, name, "experiment.name", "%s", "expected a name made of a-z, 0-9 and '_'");
-    else if (name) b->d->exp.name = keep(b, name->text);
+    else if (name)
+        b->d->exp.name = keep(b, name->text);
     if (summary && summary->kind == YNODE_SCALAR) b->d->exp.summary = keep(b, summary->text);
 }
 
 sw_declared *spec_read_declared(spec_ctx *c, const ynode *decl) {
     const ynode *program = ymap_get(decl, "program"), *python = ymap_get(decl, "python");
     if (!program == !python) {
-        spec_error(c, decl, "experiment", "a declared experiment has exactly one of program: [argv...] or python: "
+        spec_error(c, decl, "experiment",
+                   "a declared experiment has exactly one of program: [argv...] or python: "
                    "module:function (or experiment: is the name of a registered experiment)");
         return NULL;
     }
@@ -323,14 +342,18 @@ sw_declared *spec_read_declared(spec_ctx *c, const ynode *decl) {
         spec_error(c, outputs, "experiment.outputs", "at most %d outputs", SW_MAX_OUTPUTS);
         return NULL;
     }
-    decl_builder b = {.c = c, .ok = true,
-                      .d = sw_declared_new(program ? SW_DECLARED_PROGRAM : SW_DECLARED_PYTHON, map_size(params), n_out)};
+    decl_builder b = {.c = c,
+                      .ok = true,
+                      .d =
+                          sw_declared_new(program ? SW_DECLARED_PROGRAM : SW_DECLARED_PYTHON, map_size(params), n_out)};
     if (!b.d) return c->oom = true, NULL;
     check_keys(&b, decl, decl_keys, N_OF(decl_keys), "experiment");
     read_name(&b, decl);
     const ynode *shell = ymap_get(decl, "shell");
-    if (shell && (shell->scalar != YS_BOOL || python)) bad(&b, shell, "experiment.shell", "%s", "expected true or false (programs only)");
-    else if (shell) b.d->shell = strcmp(shell->text, "true") == 0;
+    if (shell && (shell->scalar != YS_BOOL || python))
+        bad(&b, shell, "experiment.shell", "%s", "expected true or false (programs only)");
+    else if (shell)
+        b.d->shell = strcmp(shell->text, "true") == 0;
     if (read_real_key(&b, decl, "timeout", "experiment.timeout", &b.d->timeout) && !(b.d->timeout > 0))
         bad(&b, ymap_get(decl, "timeout"), "experiment.timeout", "%s", "expected a positive number of seconds");
     read_schema(&b, decl, params, outputs);

@@ -89,6 +89,18 @@ expect_exit 1 "--retries 2: a task that keeps failing is run 3 times" mpirun_swe
 "$MPISWEEP" status retry.h5 > last.log 2>&1
 expect_log "task 1 (rank 0, failed): 3 attempts: program exit status 3"
 
+# --task-timeout for a built-in experiment: the task cannot be interrupted, runs to its end, and is then failed.
+cat > builtin.yaml << 'EOF2'
+sweep: builtin
+experiment: sleep
+grid:
+  seconds: [0.01, 1.5]
+EOF2
+expect_exit 1 "a built-in task over --task-timeout" mpirun_sweep 0 run builtin.yaml -o builtin.h5 --task-timeout 0.5 --progress none
+"$MPISWEEP" status builtin.h5 > last.log 2>&1
+expect_log "1 done, 0 pending, 1 failed"
+expect_log "task 1 (rank 0, failed): took 1.5[0-9]* s, over the task timeout of 0.5 s (a built-in task cannot be interrupted"
+
 # A drain that gives up on a program still running (SIGTERM, --grace 1, no timeout): the run exits 3 and kills it.
 cat > drain.yaml << 'EOF2'
 sweep: drain
