@@ -57,9 +57,19 @@ void sw_declared_shutdown(void) {
     if (g > 0) kill(-g, SIGKILL);
 }
 
+/* $MPISWEEP_WORKER; else the copy installed next to this binary (BIN/../share/mpisweep, wherever the prefix was
+ * moved); else the source tree's (a build tree binary); else the configured prefix's. */
 static const char *worker_script(void) {
     const char *env = getenv("MPISWEEP_WORKER");
     if (env && *env) return env;
+    static char beside[4096];
+    ssize_t n = readlink("/proc/self/exe", beside, sizeof beside - 64);
+    beside[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(beside, '/');
+    if (slash) {
+        strcpy(slash, "/../share/mpisweep/worker.py");
+        if (access(beside, R_OK) == 0) return beside;
+    }
     if (access(SW_WORKER_SOURCE, R_OK) == 0) return SW_WORKER_SOURCE;
     return SW_WORKER_INSTALLED;
 }
