@@ -23,6 +23,8 @@
 
 #include "mpisweep/experiment.h"
 
+enum { SW_DECLARED_MAX_ARGS = 256 }; /* arguments of a program's template */
+
 typedef enum sw_declared_kind { SW_DECLARED_PROGRAM, SW_DECLARED_PYTHON } sw_declared_kind;
 
 typedef struct sw_declared {

@@ -21,7 +21,7 @@
 
 extern char **environ;
 
-enum { PROGRAM_MAX_ARGS = 256, ARG_BYTES = 4096, TAIL_BYTES = 160, ENV_BYTES = 192, MAX_ENV_EXTRA = 80 };
+enum { PROGRAM_MAX_ARGS = SW_DECLARED_MAX_ARGS, ARG_BYTES = 4096, TAIL_BYTES = 160, ENV_BYTES = 192, MAX_ENV_EXTRA = 80 };
 #define PROGRAM_MAX_STDOUT ((size_t)256 << 20)
 #define PROGRAM_GRACE_SECONDS 0.5 /* between SIGTERM and SIGKILL of a program whose time is up */
 

@@ -284,6 +284,11 @@ static void read_program(decl_builder *b, const ynode *n) {
         b->ok = false;
         return;
     }
+    if (argc > SW_DECLARED_MAX_ARGS) {
+        spec_error(b->c, n, "experiment.program", "at most %d arguments, got %zu", SW_DECLARED_MAX_ARGS, argc);
+        b->ok = false;
+        return;
+    }
     b->d->argv = sw_declared_alloc(b->d, (argc + 1) * sizeof *b->d->argv);
     if (!b->d->argv) return (void)(b->c->oom = true);
     b->d->argc = argc;
