@@ -52,6 +52,6 @@ echo "| GNU parallel -j2 echo '{\"y\": k}' ($NP jobs; output to a text file) | $
 echo "| mpisweep, Python function \`trivial(rng, k)\` ($NF tasks; whole command with worker start-up, HDF5 file written) | $(stats "${py[@]}") |"
 for cs in 1 16 256; do
   rates=()
-  for _ in $(seq "$REPEAT"); do rates+=("$(mpirun -n 2 "$PY" "$BENCH_DIR/peers/mpi4py_trivial.py" "$NF" "$cs")"); done
+  for _ in $(seq "$REPEAT"); do rates+=("$(mpirun -n 2 "$PY" "$BENCH_DIR/peers/mpi4py_noop.py" "$NF" "$cs" dict)"); done
   echo "| mpi4py.futures MPICommExecutor, chunksize $cs ($NF tasks; 1 worker rank; no file written) | $(stats "${rates[@]}") |"
 done

@@ -98,14 +98,30 @@ static const char **read_choices(decl_builder *b, const ynode *param, const char
     return names;
 }
 
+/* What parameters and outputs share: a name (checked), a unit and a help line (given later by unit: and help:). */
+typedef struct described {
+    const char *name, *unit, *help;
+} described;
+
+static described read_described(decl_builder *b, const ynode *k, const char *key, const char *what) {
+    if (!is_identifier(k->text))
+        bad(b, k, key, "%s name '%.60s': expected a-z, 0-9 and '_', not first a digit", what, k->text);
+    return (described){.name = keep(b, k->text), .unit = "1", .help = ""};
+}
+
+static void read_unit_help(decl_builder *b, const ynode *v, described *d) {
+    const ynode *unit = ymap_get(v, "unit"), *help = ymap_get(v, "help");
+    if (unit && unit->kind == YNODE_SCALAR) d->unit = keep(b, unit->text);
+    if (help && help->kind == YNODE_SCALAR) d->help = keep(b, help->text);
+}
+
 static void read_param(decl_builder *b, const ynode *k, const ynode *v, sw_param *p) {
     char key[200], got[128];
     spec_key(key, sizeof key, "experiment.parameters.%s", k->text);
-    p->name = keep(b, k->text);
-    p->unit = "1";
-    p->help = "";
-    if (!is_identifier(k->text))
-        bad(b, k, key, "parameter name '%.60s': expected a-z, 0-9 and '_', not first a digit", k->text);
+    described named = read_described(b, k, key, "parameter");
+    p->name = named.name;
+    p->unit = named.unit;
+    p->help = named.help;
     for (size_t i = 0; i < N_OF(identity_names); i++)
         if (strcmp(k->text, identity_names[i]) == 0)
             bad(b, k, key,
@@ -130,9 +146,9 @@ static void read_param(decl_builder *b, const ynode *k, const ynode *v, sw_param
         return;
     }
     p->type = t == 0 ? SW_INT : t == 1 ? SW_REAL : SW_CHOICE;
-    const ynode *unit = ymap_get(v, "unit"), *help = ymap_get(v, "help");
-    if (unit && unit->kind == YNODE_SCALAR) p->unit = keep(b, unit->text);
-    if (help && help->kind == YNODE_SCALAR) p->help = keep(b, help->text);
+    read_unit_help(b, v, &named);
+    p->unit = named.unit;
+    p->help = named.help;
     p->min = p->type == SW_INT ? -9.0e15 : -HUGE_VAL;
     p->max = p->type == SW_INT ? 9.0e15 : HUGE_VAL;
     if (p->type == SW_CHOICE)
@@ -179,11 +195,10 @@ static void read_dim(decl_builder *b, const ynode *n, const char *key, sw_output
 static void read_output(decl_builder *b, const ynode *k, const ynode *v, sw_output *o) {
     char key[200], got[128];
     spec_key(key, sizeof key, "experiment.outputs.%s", k->text);
-    o->name = keep(b, k->text);
-    o->unit = "1";
-    o->help = "";
-    if (!is_identifier(k->text))
-        bad(b, k, key, "output name '%.60s': expected a-z, 0-9 and '_', not first a digit", k->text);
+    described named = read_described(b, k, key, "output");
+    o->name = named.name;
+    o->unit = named.unit;
+    o->help = named.help;
     if (!v || (v->kind == YNODE_SCALAR && v->scalar == YS_NULL)) return; /* `name:` alone: a scalar */
     if (v->kind != YNODE_MAP) {
         spec_error(b->c, v, key, "expected a mapping {shape: [...], dims: [...], unit, help} or nothing, got %s",
@@ -192,9 +207,9 @@ static void read_output(decl_builder *b, const ynode *k, const ynode *v, sw_outp
         return;
     }
     check_keys(b, v, output_keys, N_OF(output_keys), key);
-    const ynode *unit = ymap_get(v, "unit"), *help = ymap_get(v, "help");
-    if (unit && unit->kind == YNODE_SCALAR) o->unit = keep(b, unit->text);
-    if (help && help->kind == YNODE_SCALAR) o->help = keep(b, help->text);
+    read_unit_help(b, v, &named);
+    o->unit = named.unit;
+    o->help = named.help;
     const ynode *shape = ymap_get(v, "shape"), *dims = ymap_get(v, "dims");
     if (shape && (shape->kind != YNODE_SEQ || shape->n > SW_MAX_OUTPUT_DIMS)) {
         spec_error(b->c, shape, key, "expected shape: a list of at most %d extents ([] for a scalar)",
