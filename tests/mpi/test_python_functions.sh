@@ -5,7 +5,7 @@
 # no worker outlives its run.
 . "$(dirname "$0")/lib.sh"
 python=/usr/bin/python3
-$python -c "import numpy" 2> /dev/null || { echo "SKIP: $python cannot import numpy (scripts/install-deps --python)"; exit 77; }
+$python -c "import numpy, h5py, xarray" 2> /dev/null || { echo "SKIP: $python cannot import numpy, h5py, xarray (scripts/install-deps --python)"; exit 77; }
 export MPISWEEP_PYTHON=$python
 cp "$SW_TESTS"/../data/declared/pyexp.py "$SW_TESTS"/../data/declared/pywalk.yaml "$SW_TESTS"/../data/declared/echo.sh . ||
   fail "cannot copy the test files"
