@@ -40,15 +40,21 @@ static worker the_worker;
 static atomic_int worker_group; /* the worker's process group, for sw_declared_shutdown from any thread */
 static bool exit_hook;
 
-static void stop_worker(worker *w) {
+/* Ends the worker: its exit status into *status (NULL: not wanted). A worker that closed its reply pipe itself is
+ * exiting: it is reaped first, so the status is its own; one that is still running is killed. Then whatever is left
+ * of its process group is killed, and the pipes are closed. */
+static void stop_worker(worker *w, bool exiting, int *status) {
     if (w->pid <= 0) return;
+    int st = 0;
+    if (!exiting) kill(-w->pid, SIGKILL);
+    waitpid(w->pid, &st, 0);
+    kill(-w->pid, SIGKILL);
     close(w->to);
     close(w->from);
-    kill(-w->pid, SIGKILL);
-    waitpid(w->pid, NULL, 0);
     atomic_store(&worker_group, 0);
     w->pid = 0;
     w->len = 0;
+    if (status) *status = st;
 }
 
 void sw_declared_shutdown(void) {
@@ -157,7 +163,8 @@ static bool write_all(int fd, const char *p, size_t n) {
     return true;
 }
 
-/* Reads one reply line; 1 when read, 0 when the worker closed its end, -1 at the deadline (0: none). */
+/* Reads one reply line; 1 when read, 0 when the worker closed its end, -1 at the deadline (0: none), -2 when out
+ * of memory. */
 static int read_reply(worker *w, double deadline) {
     w->len = 0;
     for (;;) {
@@ -170,7 +177,7 @@ static int read_reply(worker *w, double deadline) {
         if (w->len + 65536 > w->cap) {
             size_t cap = w->cap ? w->cap * 2 : 1 << 17;
             char *grown = realloc(w->line, cap);
-            if (!grown) return 0;
+            if (!grown) return -2;
             w->line = grown;
             w->cap = cap;
         }
@@ -184,8 +191,7 @@ static int read_reply(worker *w, double deadline) {
 static sw_outcome worker_lost(const sw_task *t, worker *w, bool timed_out, double timeout) {
     int status = 0;
     pid_t pid = w->pid;
-    if (!timed_out) waitpid(pid, &status, 0), w->pid = 0; /* it closed its pipe: it is exiting */
-    stop_worker(w);
+    stop_worker(w, !timed_out, &status);
     if (timed_out) return sw_task_fail(t, SW_TASK_FAILED, "python timed out after %g s (worker killed, restarted "
                                        "for the next task)", timeout);
     if (WIFSIGNALED(status))
@@ -215,6 +221,10 @@ sw_outcome sw_declared_run_python(const sw_task *t) {
     bool sent = write_all(w->to, req.p, req.len);
     free(req.p);
     int got = sent ? read_reply(w, timeout > 0 ? sw_now() + timeout : 0) : 0;
+    if (got == -2) {
+        stop_worker(w, false, NULL);
+        return sw_task_fail(t, SW_TASK_FAILED, "out of memory for the worker's reply (worker restarted)");
+    }
     if (got != 1) return worker_lost(t, w, got < 0, timeout);
     if (sw_declared_read_reply(t, w->line, w->len, why, sizeof why)) return SW_TASK_OK;
     return sw_task_fail(t, SW_TASK_FAILED, "python: %s", why);
