@@ -36,7 +36,8 @@ static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
     /* Only SW_TASK_FAILED is retried: a crash, a timeout or a lost worker may pass; the other failure outcomes are
      * what the numbers are, and would come out the same. */
     uint64_t attempt = 0;
-    while (sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r) == SW_TASK_FAILED && attempt < cp->retries)
+    while (sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r) == SW_TASK_FAILED && attempt < cp->retries &&
+           !atomic_load_explicit(&cp->drain, memory_order_relaxed)) /* a drain keeps the failure: resume retries */
         attempt++;
     if (attempt && r.outcome == SW_TASK_FAILED) {
         char last[SW_TASK_MSG_BYTES - 32];
