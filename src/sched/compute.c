@@ -37,7 +37,7 @@ static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
      * what the numbers are, and would come out the same. */
     uint64_t attempt = 0;
     while (sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r) == SW_TASK_FAILED && attempt < cp->retries &&
-           !atomic_load_explicit(&cp->drain, memory_order_relaxed)) /* a drain keeps the failure: resume retries */
+           !atomic_load_explicit(&cp->drain, memory_order_relaxed)) /* draining: keep the failure (--retry-failed reruns it) */
         attempt++;
     if (attempt && r.outcome == SW_TASK_FAILED) {
         char last[SW_TASK_MSG_BYTES - 32];
