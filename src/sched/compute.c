@@ -34,10 +34,10 @@ static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
     sw_task_report r;
     cp->exec.task_index = index;
     /* Only SW_TASK_FAILED is retried: a crash, a timeout or a lost worker may pass; the other failure outcomes are
-     * what the numbers are, and would come out the same. */
+     * what the numbers are, and would come out the same. A drain keeps the failure (--retry-failed reruns it). */
     uint64_t attempt = 0;
     while (sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r) == SW_TASK_FAILED && attempt < cp->retries &&
-           !atomic_load_explicit(&cp->drain, memory_order_relaxed)) /* draining: keep the failure (--retry-failed reruns it) */
+           !atomic_load_explicit(&cp->drain, memory_order_relaxed))
         attempt++;
     if (attempt && r.outcome == SW_TASK_FAILED) {
         char last[SW_TASK_MSG_BYTES - 32];
