@@ -103,5 +103,12 @@ add_library(sw_gsl INTERFACE)
 target_include_directories(sw_gsl SYSTEM INTERFACE ${SW_GSL_INCLUDE_DIR})
 target_link_libraries(sw_gsl INTERFACE ${SW_GSL_LIBRARY})
 
+# jansson: reads the JSON object a declared program prints (src/experiments/declared.c).
+find_library(SW_JANSSON_LIBRARY NAMES jansson REQUIRED)
+find_path(SW_JANSSON_INCLUDE_DIR jansson.h REQUIRED)
+add_library(sw_jansson INTERFACE)
+target_include_directories(sw_jansson SYSTEM INTERFACE ${SW_JANSSON_INCLUDE_DIR})
+target_link_libraries(sw_jansson INTERFACE ${SW_JANSSON_LIBRARY})
+
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
 find_package(Threads REQUIRED)

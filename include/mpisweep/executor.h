@@ -21,6 +21,12 @@
 typedef struct sw_executor {
     void *work;
     size_t work_bytes;
+    /* Set by the caller before each sw_executor_run; they reach run() as task->index and task->timeout. Only
+     * experiments that run outside the process (programs, Python functions: declared.h) can honour the timeout; a
+     * built-in run() is C code in this thread and is never interrupted (the scheduler's --task-timeout documents
+     * what happens then). */
+    uint64_t task_index;
+    double timeout; /* seconds, 0 for no limit */
 } sw_executor;
 
 /* What one task did. */

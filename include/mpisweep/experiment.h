@@ -129,6 +129,10 @@ typedef struct sw_task {
     double *const *out;    /* out[i]: output i, sw_output_count() doubles, NaN on entry */
     char *msg;             /* on a non-ok outcome, write a one-line reason here ... */
     size_t msg_size;       /* ... of at most msg_size bytes including the NUL */
+    /* Set by the executor for experiments that run code outside the process (declared.h); built-ins ignore them. */
+    const struct sw_experiment *exp; /* the experiment being run */
+    uint64_t index;                  /* the task's index in its sweep (sw_executor.task_index) */
+    double timeout;                  /* seconds the task may take, 0 for no limit (sw_executor.timeout) */
 } sw_task;
 
 typedef struct sw_experiment {

@@ -41,6 +41,9 @@ typedef struct sw_run_options {
     bool retry_failed;       /* also rerun tasks that failed in an earlier run */
     double liveness_timeout; /* a rank silent this long is lost: the run drains and fails with SW_ERR_INTERRUPTED;
                                 0: never (see liveness.c) */
+    double task_timeout;     /* seconds a task may take, 0: no limit (declared.h kinds are killed; a built-in
+                                runs to its end and is then marked failed) */
+    uint64_t retries;        /* run a task that failed (SW_TASK_FAILED only) up to this many more times */
     sw_progress_mode progress;
     FILE *log;               /* where rank 0 reports progress (a bar when it is a terminal); NULL: nowhere */
 } sw_run_options;

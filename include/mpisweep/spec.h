@@ -56,6 +56,8 @@ typedef struct sw_sweep {
     const sw_experiment *exp;
     const sw_plugin *plugin;   /* the plugin named by the document's plugin: key (its experiment may be a built-in
                                   one), or NULL; loaded for the process, never freed */
+    struct sw_declared *declared; /* owned: the experiment declared in the spec that exp points to (declared.h);
+                                     NULL for a registered experiment */
     uint64_t seed;
     int64_t replicates;        /* >= 1 */
     sw_value *base;            /* exp->n_params values: defaults, overridden by fixed: (list storage owned here) */

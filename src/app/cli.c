@@ -47,6 +47,11 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "                          a rank silent for S seconds (its node died) is lost: the others drain,\n"
                 "                          and the run exits 3, the file resumable (default 10; 0: never)\n"
                 "      --max-tasks N       refuse sweeps with more than N tasks (default 1e11)\n"
+                "      --task-timeout S    a task may take S seconds (default 0: no limit). A program or Python\n"
+                "                          task is killed (its process group) and fails; a built-in task cannot be\n"
+                "                          interrupted: it runs to its end and then fails, its results dropped\n"
+                "      --retries N         run a task that failed (outcome failed: crash, timeout, lost worker) up\n"
+                "                          to N more times (default 0); the last attempt's outcome is kept\n"
                 "      --no-fill           do not pre-fill outputs with NaN when the file is created (netCDF's\n"
                 "                          nofill): halves the writes for large outputs; unfinished tasks then\n"
                 "                          read as 0 instead of NaN (task_status tells them apart)\n"
@@ -201,6 +206,13 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
     } else if (is(arg, len, "--deadline-margin")) {
         SW_TRY(option_value(argc, argv, i, eq, &v));
         SW_TRY(parse_seconds("--deadline-margin", v, &cli->run.deadline_margin));
+    } else if (is(arg, len, "--task-timeout")) {
+        SW_TRY(option_value(argc, argv, i, eq, &v));
+        SW_TRY(parse_seconds("--task-timeout", v, &cli->run.task_timeout));
+    } else if (is(arg, len, "--retries")) {
+        SW_TRY(option_value(argc, argv, i, eq, &v));
+        SW_TRY(parse_u64("--retries", v, &cli->run.retries));
+        SW_CHECK(cli->run.retries <= 100, SW_ERR_USAGE, "--retries: expected at most 100, got '%s'", v);
     } else if (is(arg, len, "--grace")) {
         SW_TRY(option_value(argc, argv, i, eq, &v));
         SW_TRY(parse_seconds("--grace", v, &cli->run.grace));
@@ -228,7 +240,7 @@ static bool allowed(const char *command, const char *arg) {
                                            "--allow-version-change", "-o", "--output",
                                            "--chunk", "--max-failures", "--deadline", "--deadline-margin",
                                            "--grace", "--liveness-timeout", "--progress", "--quiet", "-q",
-                                           "--allow-plugin-change", NULL};
+                                           "--allow-plugin-change", "--task-timeout", "--retries", NULL};
     size_t len = strcspn(arg, "=");
     if (strcmp(command, "run") == 0)
         for (int k = 0; run_only[k]; k++)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "mpisweep/declared.h"
 #include "mpisweep/run.h"
 #include "mpisweep/store_hdf5.h"
 
@@ -20,8 +21,12 @@ static int finish(int code, bool abandoned) {
     MPI_Finalize();
     fflush(stdout);
     fflush(stderr);
-    /* A task still running in an abandoned compute thread must not race the library destructors of exit(). */
-    if (abandoned) _exit(code);
+    /* A task still running in an abandoned compute thread must not race the library destructors of exit(); the
+     * program or Python worker it waits for must not outlive us (exit's atexit hooks do that otherwise). */
+    if (abandoned) {
+        sw_declared_shutdown();
+        _exit(code);
+    }
     return code;
 }
 

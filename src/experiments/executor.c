@@ -48,7 +48,8 @@ sw_outcome sw_executor_run(sw_executor *x, const sw_experiment *e, const sw_valu
     }
     fill_nan(e, out, sizes);
     report->msg[0] = '\0';
-    sw_task task = {.param = param, .key = *key, .out = out, .msg = report->msg, .msg_size = sizeof report->msg};
+    sw_task task = {.param = param, .key = *key, .out = out, .msg = report->msg, .msg_size = sizeof report->msg,
+                    .exp = e, .index = x->task_index, .timeout = x->timeout};
     size_t need = e->workspace_bytes ? e->workspace_bytes(param) : 0;
     double t0 = sw_now();
     if (!ensure_workspace(x, need)) {
@@ -59,6 +60,13 @@ sw_outcome sw_executor_run(sw_executor *x, const sw_experiment *e, const sw_valu
         report->outcome = e->run(&task);
     }
     report->seconds = sw_now() - t0;
+    /* A run() in this thread cannot be interrupted (declared kinds enforce the timeout themselves, by killing):
+     * it runs to its end, and a task that took too long is then a failure all the same. */
+    if (x->timeout > 0 && report->seconds > x->timeout && !sw_outcome_is_failure(report->outcome)) {
+        report->outcome = SW_TASK_FAILED;
+        snprintf(report->msg, sizeof report->msg, "took %.3g s, over the task timeout of %g s (a built-in task "
+                 "cannot be interrupted: it ran to its end and its results were dropped)", report->seconds, x->timeout);
+    }
     report->caught_non_finite =
         report->outcome == SW_TASK_OK && find_non_finite(e, out, sizes, report->msg, sizeof report->msg);
     if (report->caught_non_finite)

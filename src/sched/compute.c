@@ -32,7 +32,19 @@ static void run_one(compute *cp, slot *s, uint64_t k, const size_t *sizes) {
     sw_rng_key key;
     sw_sweep_task_key(sw, cp->param, replicate, &key);
     sw_task_report r;
-    sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r);
+    cp->exec.task_index = index;
+    /* Only SW_TASK_FAILED is retried: a crash, a timeout or a lost worker may pass; the other failure outcomes are
+     * what the numbers are, and would come out the same. A drain keeps the failure (--retry-failed reruns it). */
+    uint64_t attempt = 0;
+    while (sw_executor_run(&cp->exec, e, cp->param, &key, out, sizes, &r) == SW_TASK_FAILED && attempt < cp->retries &&
+           !atomic_load_explicit(&cp->drain, memory_order_relaxed))
+        attempt++;
+    if (attempt && r.outcome == SW_TASK_FAILED) {
+        char last[SW_TASK_MSG_BYTES - 32];
+        memcpy(last, r.msg, sizeof last - 1); /* the end of a long message gives way to the count */
+        last[sizeof last - 1] = '\0';
+        snprintf(r.msg, sizeof r.msg, "%llu attempts: %s", (unsigned long long)attempt + 1, last);
+    }
     if (sw_outcome_is_failure(r.outcome)) record_failure(s, index, r.outcome, cp->rank, r.seconds, r.msg);
     s->status[k] = (int8_t)r.outcome;
     s->seconds[k] = r.seconds;
@@ -106,6 +118,11 @@ sw_status sw_compute_start(compute *cp, const sw_spec *spec, int rank) {
     SW_CHECK(r == 0, SW_ERR_INTERNAL, "cannot start the compute thread: %s", strerror(r));
     cp->running = true;
     return SW_OK;
+}
+
+void sw_compute_limits(compute *cp, double task_timeout, uint64_t retries) {
+    cp->exec.timeout = task_timeout;
+    cp->retries = retries;
 }
 
 /* Carves the slot's single allocation into its result arrays for this item. */

@@ -44,6 +44,7 @@ typedef struct compute {
     const sw_spec *spec;
     int rank;
     sw_executor exec;       /* the task executor and its workspace (compute thread only) */
+    uint64_t retries;       /* more attempts for a task that failed (sw_compute_limits) */
     sw_value *param;        /* scratch parameter vector (compute thread only) */
     _Atomic double mean_task; /* exponentially weighted mean task time (compute thread writes, main reads) */
 } compute;
@@ -66,5 +67,9 @@ void sw_compute_cancel_queued(compute *cp);
 void sw_compute_wait(compute *cp, double seconds);
 /* Stops the thread if it is idle and frees everything; leaves a busy thread running and returns false. */
 bool sw_compute_stop(compute *cp);
+
+/* The per-task timeout (seconds, 0: none) and retries of failed tasks. Call after sw_compute_start, before the
+ * first sw_compute_queue (which hands them to the compute thread under its lock). */
+void sw_compute_limits(compute *cp, double task_timeout, uint64_t retries);
 
 #endif

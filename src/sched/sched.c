@@ -388,6 +388,7 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
     }
     if (s == SW_OK) s = sw_liveness_init(&w->live, opt->liveness_timeout, w->size, w->rank == 0);
     if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
+    if (s == SW_OK) sw_compute_limits(&w->cp, opt->task_timeout, opt->retries);
     bool listening = false;
     if (s == SW_OK && w->rank != 0) {
         s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));

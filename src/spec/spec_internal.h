@@ -123,4 +123,11 @@ sw_status spec_load_sources(const spec_source *sources, size_t n, const sw_spec_
 /* The experiment called name in registry, or NULL. */
 const sw_experiment *spec_find_experiment(const sw_experiment *const *registry, const char *name);
 
+/* ---- declared experiments (declare.c) ---- */
+/* The experiment declared by mapping `decl` (experiment: {program|python, parameters, outputs, ...}), or NULL after
+ * reporting every problem. The caller owns the result (the sweep keeps it in s->declared). */
+struct sw_declared *spec_read_declared(spec_ctx *c, const ynode *decl);
+/* Adds what a declared experiment computes (argv, function, output shapes) to a sweep hash; nothing for others. */
+void spec_hash_declared(sw_hash *h, const sw_experiment *e);
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mpisweep/executor.h"
+#include "mpisweep/declared.h"
 #include "spec_internal.h"
 
 /* Bump when the hash's encoding changes, so an old result file reads as "spec changed" rather than matching. */
@@ -91,6 +92,7 @@ void spec_sweep_hash(sw_sweep *s, bool has_replicate_dim) {
     sw_hash_init(&h);
     sw_hash_str(&h, SWEEP_HASH_VERSION);
     sw_hash_str(&h, s->exp->name);
+    spec_hash_declared(&h, s->exp);
     sw_hash_u64(&h, s->seed);
     sw_hash_i64(&h, s->replicates);
     sw_hash_u64(&h, has_replicate_dim);
@@ -133,6 +135,7 @@ void spec_sweep_clear(sw_sweep *s) {
     free(s->file);
     free(s->text);
     spec_where_free(&s->where);
+    sw_declared_free(s->declared);
     *s = (sw_sweep){0};
 }
 

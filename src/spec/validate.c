@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpisweep/declared.h"
 #include "spec_internal.h"
 
 enum { KEY_TEXT = 300, VALUE_TEXT = 128, MESSAGE_TEXT = 512, NAMES_TEXT = 700, MAX_NAME_LEN = 128 };
@@ -142,6 +143,12 @@ static void read_experiment(sweep_builder *b) {
         spec_error_at(b->c, b->root->line, b->root->col, "experiment", NULL,
                       "missing key experiment: expected one of the registered experiments: %s", names);
         fail(b);
+        return;
+    }
+    if (n->kind == YNODE_MAP) { /* declared in the spec: a program or a Python function (declare.c) */
+        b->s->declared = spec_read_declared(b->c, n);
+        if (b->s->declared) b->s->exp = &b->s->declared->exp;
+        else fail(b);
         return;
     }
     if (n->kind != YNODE_SCALAR || n->scalar == YS_NULL) {

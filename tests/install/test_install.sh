@@ -7,7 +7,7 @@ P=$SW_WORK/prefix
 expect_exit 0 "cmake --install into $P" cmake --install "$SW_BUILD" --prefix "$P"
 for f in bin/mpisweep bin/mpisweep-submit share/mpisweep/slurm/mpisweep.sbatch include/mpisweep/experiment.h \
          include/mpisweep/version.h lib/libmpisweep_core.a lib/pkgconfig/mpisweep.pc \
-         lib/cmake/mpisweep/mpisweepConfig.cmake share/bash-completion/completions/mpisweep; do
+         lib/cmake/mpisweep/mpisweepConfig.cmake share/bash-completion/completions/mpisweep share/mpisweep/worker.py; do
   [ -e "$P/$f" ] || fail "$P/$f is not installed"
 done
 pass "the tree has the binary, Slurm scripts, headers, library, package files and completion"
@@ -17,6 +17,11 @@ unset MPISWEEP
 expect_exit 0 "the installed binary runs a sweep on 2 ranks" mpirun_sweep_with "$P/bin/mpisweep" 2 run \
   "$P/share/mpisweep/jobs/tiny/angle.yaml" -o angle.h5 --progress none
 expect_exit 0 "its status says complete" "$P/bin/mpisweep" status angle.h5
+# A Python function sweep: the installed binary starts the worker installed beside it.
+printf 'def f(rng, x):\n    return {"y": x + rng.random() * 0}\n' > pyfn.py
+printf 'sweep: py\nexperiment:\n  python: pyfn:f\n  parameters: {x: {type: real, default: 0}}\n  outputs: {y: }\ngrid:\n  x: [1, 2]\n' > py.yaml
+MPISWEEP_PYTHON=/usr/bin/python3 expect_exit 0 "the installed binary runs a Python function sweep" \
+  "$P/bin/mpisweep" run py.yaml -o py.h5 --progress none
 
 expect_exit 0 "mpisweep-submit --dry-run from the prefix, no mpisweep on PATH" \
   "$P/bin/mpisweep-submit" "$P/share/mpisweep/jobs/tiny/angle.yaml" -o out.h5 -n 2 -t 5 --dry-run
