@@ -63,6 +63,7 @@ typedef struct sw_run_result {
     double seconds;          /* wall time of this run */
     uint64_t requests;       /* work requests the coordinator answered */
     double service_seconds;  /* time the coordinator spent answering them */
+    uint64_t longest_first;  /* tasks handed out alone, predicted longest first by the coordinator's cost model */
     sw_stop_reason stop;
     int signal;              /* the first signal received, 0 if none */
     bool abandoned;          /* running tasks were abandoned: the compute threads may still be busy */

@@ -126,7 +126,7 @@ static sw_status write_slot(worker *w, slot *s, uint64_t count) {
     sw_result_block b = {.sweep = s->item.sweep, .start = s->item.start, .count = count, .out = s->out,
                          .status = s->status, .seconds = s->seconds};
     SW_TRY(sw_store_write_block(w->store, &b, w->rank));
-    msg_report r = {.kind = REPORT_ITEM, .sweep = s->item.sweep, .count = count};
+    msg_report r = {.kind = REPORT_ITEM, .sweep = s->item.sweep, .start = s->item.start, .count = count};
     for (uint64_t k = 0; k < count; k++) {
         r.sum_seconds += s->seconds[k];
         r.max_seconds = fmax(r.max_seconds, s->seconds[k]);
@@ -373,6 +373,7 @@ static void fill_result(const coord *c, double seconds, sw_run_result *res) {
     res->stop = c->stop;
     res->requests = c->requests;
     res->service_seconds = c->service_seconds;
+    res->longest_first = c->longest_first;
     res->signal = c->signal;
     res->error_rank = -1;
 }
