@@ -173,6 +173,9 @@ int sw_run_exit_code(sw_status s, const sw_run_result *r) {
 
 /* The threading the scheduler needs: the main thread makes every MPI call while a compute thread runs tasks. */
 static sw_status check_threading(void) {
+#ifdef SW_SCHED_INLINE
+    return SW_OK; /* the simulation build computes on the main thread (src/sched/compute.c) */
+#endif
     int provided = MPI_THREAD_SINGLE;
     SW_MPI(MPI_Query_thread(&provided));
     SW_CHECK(provided >= MPI_THREAD_FUNNELED, SW_ERR_MPI,

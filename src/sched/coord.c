@@ -190,7 +190,9 @@ void sw_coord_assign(coord *c, int rank, msg_reply *reply) {
     double t0 = sw_now();
     c->requests++;
     assign(c, rank, reply);
-    c->service_seconds += sw_now() - t0;
+    double t1 = sw_now();
+    c->service_seconds += t1 - t0;
+    if (reply->kind == REPLY_CHUNK) c->last_handout = t1;
 }
 
 static void assign(coord *c, int rank, msg_reply *reply) {

@@ -46,6 +46,8 @@ typedef struct coord {
     uint64_t requests;      /* work requests answered, and the time spent on them */
     double service_seconds;
     uint64_t longest_first; /* tasks handed out alone, predicted longest first */
+    uint64_t messages;      /* messages received from other ranks */
+    double last_handout;    /* when the last work was handed out (sw_now) */
     double last_progress;
     double last_progress_fraction;
     uint64_t last_progress_ran;
