@@ -110,9 +110,6 @@ static sw_status request_work(worker *w) {
 /* Fetch when idle, or ahead when the running item will be done soon (see PREFETCH_SECONDS). */
 static bool wants_work(worker *w) {
     if (w->requesting || w->stopped || w->draining || w->aborting) return false;
-#ifdef SW_SCHED_INLINE
-    if (w->rank == 0 && w->size > 1) return false; /* a simulated coordinator only coordinates (see compute.c) */
-#endif
     int busy = sw_compute_busy(&w->cp);
     if (busy == 0) return true;
     if (busy >= SW_SLOTS || w->tail) return false;
@@ -401,6 +398,9 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
     }
     if (s == SW_OK) s = sw_liveness_init(&w->live, opt->liveness_timeout, w->size, w->rank == 0);
     if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
+#ifdef SW_SCHED_INLINE
+    w->stopped = w->rank == 0 && w->size > 1; /* a simulated coordinator only coordinates (see compute.c) */
+#endif
     bool listening = false;
     if (s == SW_OK && w->rank != 0) {
         s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
