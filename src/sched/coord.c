@@ -20,12 +20,16 @@
 /* Longest first: the model is fit once this many items have finished (about one per rank, so that the first
  * hand-out, one task per rank, is measured), then the tasks predicted to take at least a minimal chunk's time are
  * handed out alone, longest first, when the longest is at least LONG_SPREAD times the median (otherwise the
- * order gains nothing). At most LONG_MAX_TASKS are held, the longest; sweeps with more remaining tasks than
+ * order gains nothing; see also PREDICT_SECONDS). At most LONG_MAX_TASKS are held, the longest; sweeps with more remaining tasks than
  * MODEL_MAX_TASKS keep the plain order (predicting each one would cost the coordinator too much). */
 #define COST_MIN_SAMPLES(size) ((size) < 4 ? 4 : (size) > 64 ? 64 : (uint64_t)(size))
 #define LONG_SPREAD 4.0
 #define LONG_MAX_TASKS (1u << 16)
 #define MODEL_MAX_TASKS (1u << 20)
+/* Predicting one task costs the coordinator about this long (sw_sweep_task and the model): the list is built only
+ * when the tasks are long enough for the pass over them to cost under 1 % of the run (every rank waits for it), and
+ * when some task has been long enough to be handed out alone. */
+#define PREDICT_SECONDS 3e-7
 
 static double min_chunk_seconds(const coord *c) { return fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size); }
 
@@ -282,7 +286,9 @@ void sw_coord_report(coord *c, int rank, const msg_report *r) {
             q->measured += r->count;
             sw_cost_add(&q->cost, r->start, r->count, mean);
             /* An explicit --chunk asks for plain chunks in task order. */
-            if (!q->long_built && !c->opt->chunk && q->cost.samples >= COST_MIN_SAMPLES(c->size)) build_long_list(c, q);
+            if (!q->long_built && !c->opt->chunk && q->cost.samples >= COST_MIN_SAMPLES(c->size) &&
+                q->max >= min_chunk_seconds(c) && q->mean >= PREDICT_SECONDS * 100 * c->size)
+                build_long_list(c, q);
         }
         if (c->opt->max_failures && c->failed_run >= c->opt->max_failures) sw_coord_request_stop(c, SW_STOP_FAILURES, 0);
         break;
