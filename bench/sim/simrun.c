@@ -61,14 +61,16 @@ int main(int argc, char **argv) {
                          .mode = SW_STORE_OVERWRITE, .sched = {.grace = 30, .progress = SW_PROGRESS_NONE}};
     sw_run_result r;
     sw_status s = sw_run(&cfg, MPI_COMM_WORLD, rank == 0 ? stderr : NULL, &r);
-    if (s != SW_OK && (rank == r.error_rank || r.error_rank < 0)) fprintf(stderr, "simrun: rank %d: %s\n", rank, sw_error_message());
+    if (s != SW_OK && (rank == r.error_rank || r.error_rank < 0))
+        fprintf(stderr, "simrun: rank %d: %s\n", rank, sw_error_message());
     if (rank == 0 && s == SW_OK) {
         double longest, work = total_work(argv[1], &longest);
         int workers = size > 1 ? size - 1 : 1;
         printf("ranks=%d tasks=%llu makespan=%.6f work=%.6f efficiency=%.4f busy=%.4f tail=%.6f msgs_per_s=%.0f "
-               "requests=%llu longest_first=%llu longest_task=%.6f\n", size, (unsigned long long)r.ran, r.seconds, work,
-               work / (workers * r.seconds), 1 - r.idle_seconds / r.seconds, r.tail_seconds,
-               (double)r.messages / r.seconds, (unsigned long long)r.requests, (unsigned long long)r.longest_first, longest);
+               "requests=%llu longest_first=%llu longest_task=%.6f\n", size, (unsigned long long)r.ran, r.seconds,
+               work, work / (workers * r.seconds), 1 - r.idle_seconds / r.seconds, r.tail_seconds,
+               (double)r.messages / r.seconds, (unsigned long long)r.requests, (unsigned long long)r.longest_first,
+               longest);
     }
     MPI_Finalize();
     return s == SW_OK ? 0 : 1;

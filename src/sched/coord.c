@@ -20,8 +20,8 @@
 /* Longest first: the model is fit once this many items have finished (about one per rank, so that the first
  * hand-out, one task per rank, is measured), then the tasks predicted to take at least a minimal chunk's time are
  * handed out alone, longest first, when the longest is at least LONG_SPREAD times the median (otherwise the
- * order gains nothing; see also PREDICT_SECONDS). At most LONG_MAX_TASKS are held, the longest; sweeps with more remaining tasks than
- * MODEL_MAX_TASKS keep the plain order (predicting each one would cost the coordinator too much). */
+ * order gains nothing; see also PREDICT_SECONDS). At most LONG_MAX_TASKS are held, the longest; sweeps with more
+ * remaining tasks than MODEL_MAX_TASKS keep the plain order (predicting each one would cost too much). */
 #define COST_MIN_SAMPLES(size) ((size) < 4 ? 4 : (size) > 64 ? 64 : (uint64_t)(size))
 #define LONG_SPREAD 4.0
 #define LONG_MAX_TASKS (1u << 16)
@@ -31,7 +31,9 @@
  * when some task has been long enough to be handed out alone. */
 #define PREDICT_SECONDS 3e-7
 
-static double min_chunk_seconds(const coord *c) { return fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size); }
+static double min_chunk_seconds(const coord *c) {
+    return fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size);
+}
 
 static bool is_pending(int8_t code, bool retry_failed) {
     return code == SW_TASK_PENDING || code == SW_TASK_SKIPPED || (retry_failed && sw_outcome_is_failure(code));
@@ -339,7 +341,8 @@ void sw_coord_progress(coord *c, bool final) {
 }
 
 /* Marks [start, end) skipped, less the tasks of the long list (handed out or not: those are marked from it). */
-static sw_status mark_range_skipped(const sweep_queue *q, sw_store *store, size_t sweep, uint64_t start, uint64_t end) {
+static sw_status mark_range_skipped(const sweep_queue *q, sw_store *store, size_t sweep, uint64_t start,
+                                    uint64_t end) {
     size_t k = 0;
     while (k < q->n_long && q->long_by_index[k] < start) k++;
     for (; start < end; k++) {
