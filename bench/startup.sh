@@ -8,6 +8,8 @@
 printf 'sweep: one\nexperiment: noop\n' > "$WORK/one.yaml"
 printf '#include <mpi.h>\nint main(int c, char **v) { MPI_Init(&c, &v); MPI_Finalize(); return 0; }\n' > "$WORK/init.c"
 mpicc -o "$WORK/init" "$WORK/init.c"
+echo "## 10. Start-up as ranks grow: a 1-task sweep"
+echo
 echo "| ranks | launch + MPI_Init + MPI_Finalize (s) | whole command (s) | the run itself (s) | spec + file creation + close (s) |"
 echo "| --- | --- | --- | --- | --- |"
 for n in ${STARTUP_RANKS:-2 4 8 16 32 64}; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [SIZES]: the simulated table of bench/RESULTS.md section 8: the real scheduler (bench/sim/build.sh) under
+# run.sh [SIZES]: the simulated table of bench/RESULTS.md section 9: the real scheduler (bench/sim/build.sh) under
 # SimGrid SMPI on clusters of SIZES ranks (default "1024 10000 100000"; platform.sh), 20 tasks per worker of
 # mean 0.1 s drawn from three laws (simsleep: constant; log-normal CV 2; log-normal CV 2 with 0.1 % of the tasks
 # at 50x the median). One line of figures per run (simrun.c says what each is).
