@@ -3,6 +3,8 @@
 # (the tasks sleep, so 16 ranks fit on 2 cores): efficiency = sum of durations / (workers x makespan).
 . "$(dirname "$0")/lib.sh"
 RANKS=${LB_RANKS:-16}
+# LB_BASELINE=/path/to/an/older/mpisweep adds its adaptive-chunk row, measured in the same run (before/after).
+BASELINE=${LB_BASELINE:-}
 durations() { # durations FILE HEAVY: log-normal, seed fixed; HEAVY tasks replaced by 50x the median
   "$PY" - "$1" "$2" <<'P'
 import sys, numpy as np
@@ -28,14 +30,19 @@ for heavy in 0 5; do
   spec "$WORK/d$heavy.txt" "$WORK/lb$heavy.yaml"
   total=$("$PY" -c "import numpy as np; print(np.loadtxt('$WORK/d$heavy.txt').sum())")
   label=$([ "$heavy" -eq 0 ] && echo "log-normal" || echo "log-normal, 5 tasks at 50x the median")
-  for policy in auto block; do
-    chunk=$([ "$policy" = auto ] && echo auto || echo $(( (2000 + RANKS - 1) / RANKS )))
+  for policy in auto block ${BASELINE:+baseline}; do
+    chunk=$([ "$policy" = block ] && echo $(( (2000 + RANKS - 1) / RANKS )) || echo auto)
+    bin=$([ "$policy" = baseline ] && echo "$BASELINE" || echo "$MPISWEEP")
     eff=()
     for _ in $(seq "$REPEAT"); do
-      mpirun -n "$RANKS" "$MPISWEEP" run "$WORK/lb$heavy.yaml" -o "$WORK/lb.h5" --overwrite --chunk "$chunk" --progress none 2> "$WORK/lb.log"
+      mpirun -n "$RANKS" "$bin" run "$WORK/lb$heavy.yaml" -o "$WORK/lb.h5" --overwrite --chunk "$chunk" --progress none 2> "$WORK/lb.log"
       eff+=("$(calc "$total / ($RANKS * $(run_seconds "$WORK/lb.log"))")")
     done
-    name=$([ "$policy" = auto ] && echo "mpisweep, adaptive chunks" || echo "static block partition (mpisweep --chunk $chunk)")
+    case $policy in
+      auto) name="mpisweep, adaptive chunks, longest first" ;;
+      baseline) name="mpisweep before longest first ($BASELINE), adaptive chunks" ;;
+      *) name="static block partition (mpisweep --chunk $chunk)" ;;
+    esac
     echo "| $label | $name | $(stats "${eff[@]}") |"
   done
   eff=()

@@ -66,6 +66,11 @@ typedef struct sw_run_result {
     double seconds;          /* wall time of this run */
     uint64_t requests;       /* work requests the coordinator answered */
     double service_seconds;  /* time the coordinator spent answering them */
+    uint64_t longest_first;  /* tasks handed out alone, predicted longest first by the coordinator's cost model */
+    uint64_t messages;       /* messages rank 0 received from the other ranks */
+    double idle_seconds;     /* time rank 0's main thread waited with nothing to do: 1 - idle/seconds is the
+                                coordinator's busy fraction (its own compute thread aside) */
+    double tail_seconds;     /* from the last hand-out to the end of the run */
     sw_stop_reason stop;
     int signal;              /* the first signal received, 0 if none */
     bool abandoned;          /* running tasks were abandoned: the compute threads may still be busy */

@@ -172,10 +172,13 @@ static const char *stop_text(const sw_run_result *r) {
 
 void sw_run_summary(const sw_run_result *r, char *buf, size_t n) {
     double per_request = r->requests ? 1e6 * r->service_seconds / (double)r->requests : 0;
-    snprintf(buf, n, "%s; this run: %llu tasks in %.3f s (%llu work requests, %.2f us each); file: %llu ok, "
+    char longest[64] = "";
+    if (r->longest_first)
+        snprintf(longest, sizeof longest, ", %llu tasks longest first", (unsigned long long)r->longest_first);
+    snprintf(buf, n, "%s; this run: %llu tasks in %.3f s (%llu work requests, %.2f us each%s); file: %llu ok, "
              "%llu failed, %llu pending of %llu", stop_text(r), (unsigned long long)r->ran, r->seconds,
-             (unsigned long long)r->requests, per_request, (unsigned long long)r->ok, (unsigned long long)r->failed,
-             (unsigned long long)r->pending, (unsigned long long)r->total);
+             (unsigned long long)r->requests, per_request, longest, (unsigned long long)r->ok,
+             (unsigned long long)r->failed, (unsigned long long)r->pending, (unsigned long long)r->total);
 }
 
 int sw_run_exit_code(sw_status s, const sw_run_result *r) {
@@ -188,6 +191,9 @@ int sw_run_exit_code(sw_status s, const sw_run_result *r) {
 
 /* The threading the scheduler needs: the main thread makes every MPI call while a compute thread runs tasks. */
 static sw_status check_threading(void) {
+#ifdef SW_SCHED_INLINE
+    return SW_OK; /* the simulation build computes on the main thread (src/sched/compute.c) */
+#endif
     int provided = MPI_THREAD_SINGLE;
     SW_MPI(MPI_Query_thread(&provided));
     SW_CHECK(provided >= MPI_THREAD_FUNNELED, SW_ERR_MPI,

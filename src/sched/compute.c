@@ -89,6 +89,20 @@ static void *compute_main(void *arg) {
     return NULL;
 }
 
+#ifdef SW_SCHED_INLINE
+/* The simulation build (bench/sim): SimGrid runs every rank as a context of one thread, so a second thread per
+ * rank cannot be simulated. The main thread runs a queued item itself, one per wait, and sleeps (in simulated
+ * time) when there is none. */
+static bool run_inline(compute *cp) {
+    slot *s = oldest(cp, SLOT_QUEUED);
+    if (!s) return false;
+    s->state = SLOT_RUNNING;
+    run_item(cp, s);
+    s->state = SLOT_DONE;
+    return true;
+}
+#endif
+
 sw_status sw_compute_start(compute *cp, const sw_spec *spec, int rank) {
     memset(cp, 0, sizeof *cp);
     cp->spec = spec;
@@ -106,6 +120,10 @@ sw_status sw_compute_start(compute *cp, const sw_spec *spec, int rank) {
     pthread_mutex_init(&cp->lock, NULL);
     pthread_cond_init(&cp->wake_compute, NULL);
     pthread_cond_init(&cp->wake_main, NULL);
+#ifdef SW_SCHED_INLINE
+    cp->running = true;
+    return SW_OK;
+#endif
     /* The stop signals belong to the main thread; the compute thread inherits this mask. */
     sigset_t block, old;
     sigemptyset(&block);
@@ -201,6 +219,12 @@ void sw_compute_cancel_queued(compute *cp) {
 }
 
 void sw_compute_wait(compute *cp, double seconds) {
+#ifdef SW_SCHED_INLINE
+    if (run_inline(cp)) return;
+    struct timespec nap = {.tv_sec = (time_t)seconds, .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    nanosleep(&nap, NULL);
+    return;
+#endif
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     long ns = ts.tv_nsec + (long)(seconds * 1e9);
@@ -219,7 +243,9 @@ bool sw_compute_stop(compute *cp) {
     pthread_cond_signal(&cp->wake_compute);
     pthread_mutex_unlock(&cp->lock);
     if (busy) return false; /* abandoned: the process exits around it */
+#ifndef SW_SCHED_INLINE
     pthread_join(cp->thread, NULL);
+#endif
     cp->running = false;
     for (int i = 0; i < SW_SLOTS; i++) free(cp->slots[i].mem);
     sw_executor_free(&cp->exec);

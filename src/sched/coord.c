@@ -17,6 +17,24 @@
 #define CHUNK_MAX_SECONDS 0.25
 #define CHUNK_MAX_BYTES (8.0 * 1024 * 1024) /* per result buffer; a worker holds two */
 
+/* Longest first: the model is fit once this many items have finished (about one per rank, so that the first
+ * hand-out, one task per rank, is measured), then the tasks predicted to take at least a minimal chunk's time are
+ * handed out alone, longest first, when the longest is at least LONG_SPREAD times the median (otherwise the
+ * order gains nothing; see also PREDICT_SECONDS). At most LONG_MAX_TASKS are held, the longest; sweeps with more
+ * remaining tasks than MODEL_MAX_TASKS keep the plain order (predicting each one would cost too much). */
+#define COST_MIN_SAMPLES(size) ((size) < 4 ? 4 : (size) > 64 ? 64 : (uint64_t)(size))
+#define LONG_SPREAD 4.0
+#define LONG_MAX_TASKS (1u << 16)
+#define MODEL_MAX_TASKS (1u << 20)
+/* Predicting one task costs the coordinator about this long (sw_sweep_task and the model): the list is built only
+ * when the tasks are long enough for the pass over them to cost under 1 % of the run (every rank waits for it), and
+ * when some task has been long enough to be handed out alone. */
+#define PREDICT_SECONDS 3e-7
+
+static double min_chunk_seconds(const coord *c) {
+    return fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size);
+}
+
 static bool is_pending(int8_t code, bool retry_failed) {
     return code == SW_TASK_PENDING || code == SW_TASK_SKIPPED || (retry_failed && sw_outcome_is_failure(code));
 }
@@ -84,6 +102,7 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
     for (size_t i = 0; i < spec->n_sweeps; i++) {
         const sw_sweep *sw = &spec->sweeps[i];
         sw_status s = build_queue(c, store, i, sw->n_tasks, slab);
+        if (s == SW_OK) s = sw_cost_init(&c->q[i].cost, sw);
         if (s != SW_OK) {
             free(slab);
             return s;
@@ -98,7 +117,12 @@ sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw
 }
 
 void sw_coord_free(coord *c) {
-    for (size_t i = 0; c->q && i < c->spec->n_sweeps; i++) free(c->q[i].ranges);
+    for (size_t i = 0; c->q && i < c->spec->n_sweeps; i++) {
+        free(c->q[i].ranges);
+        free(c->q[i].longest);
+        free(c->q[i].long_by_index);
+        sw_cost_free(&c->q[i].cost);
+    }
     free(c->q);
     free(c->told_stop);
     free(c->final);
@@ -127,7 +151,7 @@ static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
         n = 1; /* nothing measured yet: every rank may ask before the first task ends, so hand out single tasks */
     } else {
         double mean = q->mean > 1e-9 ? q->mean : 1e-9;
-        double min_seconds = fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size);
+        double min_seconds = min_chunk_seconds(c);
         double lo = ceil(min_seconds / mean), hi = floor(fmax(CHUNK_MAX_SECONDS, 2 * min_seconds) / mean);
         double guided = ceil((double)q->remaining / (2.0 * c->size));
         n = (uint64_t)fmax(1.0, fmin(fmax(guided, lo), fmax(hi, 1.0)));
@@ -143,12 +167,25 @@ static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
     return n;
 }
 
+/* Moves the front of the ranges past the tasks of the long list (they are handed out from there) and returns how
+ * many tasks from the front a chunk may take before the next one. */
+static uint64_t skip_long(sweep_queue *q, range *r) {
+    while (q->skip < q->n_long && q->long_by_index[q->skip] < r->start) q->skip++;
+    while (q->skip < q->n_long && r->start < r->end && q->long_by_index[q->skip] == r->start) r->start++, q->skip++;
+    return q->skip < q->n_long ? q->long_by_index[q->skip] - r->start : UINT64_MAX;
+}
+
 static bool take(coord *c, size_t i, uint64_t n, work_item *item) {
     sweep_queue *q = &c->q[i];
-    while (q->next < q->n_ranges && q->ranges[q->next].start == q->ranges[q->next].end) q->next++;
+    uint64_t before_long = UINT64_MAX;
+    for (; q->next < q->n_ranges; q->next++) {
+        before_long = skip_long(q, &q->ranges[q->next]);
+        if (q->ranges[q->next].start < q->ranges[q->next].end) break;
+    }
     if (q->next == q->n_ranges) return false;
     range *r = &q->ranges[q->next];
     uint64_t count = r->end - r->start < n ? r->end - r->start : n;
+    if (count > before_long) count = before_long;
     *item = (work_item){.sweep = i, .start = r->start, .count = count};
     r->start += count;
     q->remaining -= count;
@@ -160,7 +197,9 @@ void sw_coord_assign(coord *c, int rank, msg_reply *reply) {
     double t0 = sw_now();
     c->requests++;
     assign(c, rank, reply);
-    c->service_seconds += sw_now() - t0;
+    double t1 = sw_now();
+    c->service_seconds += t1 - t0;
+    if (reply->kind == REPLY_CHUNK) c->last_handout = t1;
 }
 
 static void assign(coord *c, int rank, msg_reply *reply) {
@@ -177,6 +216,12 @@ static void assign(coord *c, int rank, msg_reply *reply) {
             sw_coord_request_stop(c, SW_STOP_DEADLINE, 0);
             break;
         }
+        if (q->next_long < q->n_long) {
+            reply->kind = REPLY_CHUNK;
+            reply->item = (work_item){.sweep = c->current, .start = q->longest[q->next_long++], .count = 1};
+            q->remaining--, c->remaining--, c->longest_first++;
+            return;
+        }
         if (take(c, c->current, n, &reply->item)) {
             reply->kind = REPLY_CHUNK;
             reply->tail = q->remaining < (uint64_t)(2 * c->size) * reply->item.count;
@@ -185,6 +230,48 @@ static void assign(coord *c, int rank, msg_reply *reply) {
         c->current++;
     }
     c->told_stop[rank] = true;
+}
+
+typedef struct predicted {
+    double seconds;
+    uint64_t task;
+} predicted;
+
+static int longer_first(const void *a, const void *b) {
+    const predicted *x = a, *y = b;
+    if (x->seconds != y->seconds) return x->seconds < y->seconds ? 1 : -1;
+    return x->task < y->task ? -1 : x->task > y->task;
+}
+
+static int by_index(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Predicts every task not handed out yet and keeps the long ones (see LONG_SPREAD). Done once per sweep; memory
+ * that cannot be had only keeps the plain order. */
+static void build_long_list(coord *c, sweep_queue *q) {
+    q->long_built = true;
+    uint64_t n = q->remaining;
+    if (n < 2 || n > MODEL_MAX_TASKS || !sw_cost_fit(&q->cost)) return;
+    predicted *p = malloc(n * sizeof *p);
+    if (!p) return;
+    size_t k = 0;
+    for (size_t i = q->next; i < q->n_ranges; i++)
+        for (uint64_t t = q->ranges[i].start; t < q->ranges[i].end && k < n; t++)
+            p[k++] = (predicted){sw_cost_predict(&q->cost, t), t};
+    qsort(p, k, sizeof *p, longer_first);
+    size_t n_long = 0;
+    if (k > 0 && p[0].seconds >= LONG_SPREAD * p[k / 2].seconds)
+        while (n_long < k && n_long < LONG_MAX_TASKS && p[n_long].seconds >= min_chunk_seconds(c)) n_long++;
+    q->longest = n_long ? malloc(n_long * sizeof *q->longest) : NULL;
+    q->long_by_index = n_long ? malloc(n_long * sizeof *q->long_by_index) : NULL;
+    if (q->longest && q->long_by_index) {
+        for (size_t i = 0; i < n_long; i++) q->longest[i] = q->long_by_index[i] = p[i].task;
+        qsort(q->long_by_index, n_long, sizeof *q->long_by_index, by_index);
+        q->n_long = n_long;
+    }
+    free(p);
 }
 
 void sw_coord_report(coord *c, int rank, const msg_report *r) {
@@ -200,6 +287,11 @@ void sw_coord_report(coord *c, int rank, const msg_report *r) {
             q->mean = q->measured ? 0.7 * q->mean + 0.3 * mean : mean;
             q->max = fmax(q->max, r->max_seconds);
             q->measured += r->count;
+            sw_cost_add(&q->cost, r->start, r->count, mean);
+            /* An explicit --chunk asks for plain chunks in task order. */
+            if (!q->long_built && !c->opt->chunk && q->cost.samples >= COST_MIN_SAMPLES(c->size) &&
+                q->max >= min_chunk_seconds(c) && q->mean >= PREDICT_SECONDS * 100 * c->size)
+                build_long_list(c, q);
         }
         if (c->opt->max_failures && c->failed_run >= c->opt->max_failures) sw_coord_request_stop(c, SW_STOP_FAILURES, 0);
         break;
@@ -249,12 +341,26 @@ void sw_coord_progress(coord *c, bool final) {
     c->last_progress_ran = c->ran;
 }
 
+/* Marks [start, end) skipped, less the tasks of the long list (handed out or not: those are marked from it). */
+static sw_status mark_range_skipped(const sweep_queue *q, sw_store *store, size_t sweep, uint64_t start,
+                                    uint64_t end) {
+    size_t k = 0;
+    while (k < q->n_long && q->long_by_index[k] < start) k++;
+    for (; start < end; k++) {
+        uint64_t stop = k < q->n_long && q->long_by_index[k] < end ? q->long_by_index[k] : end;
+        if (stop > start) SW_TRY(sw_store_mark_range(store, sweep, start, stop - start, SW_TASK_SKIPPED));
+        start = stop + 1;
+    }
+    return SW_OK;
+}
+
 sw_status sw_coord_mark_skipped(coord *c, sw_store *store) {
     for (size_t i = 0; i < c->spec->n_sweeps; i++) {
         sweep_queue *q = &c->q[i];
         for (size_t k = q->next; k < q->n_ranges; k++)
-            SW_TRY(sw_store_mark_range(store, i, q->ranges[k].start, q->ranges[k].end - q->ranges[k].start,
-                                       SW_TASK_SKIPPED));
+            SW_TRY(mark_range_skipped(q, store, i, q->ranges[k].start, q->ranges[k].end));
+        for (size_t k = q->next_long; k < q->n_long; k++)
+            SW_TRY(sw_store_mark_range(store, i, q->longest[k], 1, SW_TASK_SKIPPED));
     }
     return SW_OK;
 }

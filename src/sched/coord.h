@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "cost.h"
 #include "messages.h"
 #include "mpisweep/sched.h"
 
@@ -21,6 +22,12 @@ typedef struct sweep_queue {
     double mean, max;       /* measured task seconds */
     uint64_t measured;
     double bytes_per_task;
+    /* Longest first: once the cost model has seen enough items, the tasks predicted to need no chunking are
+     * handed out alone, longest first (long[next_long..]); the chunks of the ranges skip them (long_by_index). */
+    cost_model cost;
+    bool long_built;
+    uint64_t *longest, *long_by_index;
+    size_t n_long, next_long, skip;
 } sweep_queue;
 
 typedef struct coord {
@@ -39,6 +46,9 @@ typedef struct coord {
     double stop_time, t0;
     uint64_t requests;      /* work requests answered, and the time spent on them */
     double service_seconds;
+    uint64_t longest_first; /* tasks handed out alone, predicted longest first */
+    uint64_t messages;      /* messages received from other ranks */
+    double last_handout;    /* when the last work was handed out (sw_now) */
     double last_progress;
     double last_progress_fraction;
     uint64_t last_progress_ran;

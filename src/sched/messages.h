@@ -33,7 +33,7 @@ typedef struct msg_reply {
 typedef struct msg_report {
     int32_t kind;
     int32_t signals, signal; /* REPORT_SIGNAL: signals this rank received so far, and the first one */
-    uint64_t sweep, count, failed;
+    uint64_t sweep, start, count, failed; /* REPORT_ITEM: tasks [start, start + count) of sweep */
     double sum_seconds, max_seconds;
 } msg_report;
 

@@ -59,6 +59,7 @@ typedef struct worker {
     int stop_requests;       /* 1: drain; 2: abort (signals more than SIGNAL_DEBOUNCE apart) */
     double first_signal_time;
     uint64_t ran;
+    double idle;             /* seconds waited with nothing to do (rank 0: the coordinator's idle time) */
     sw_status error;         /* this rank's first runner error: it stops working but still takes part */
     char error_message[1024];
     sw_liveness live;
@@ -126,7 +127,7 @@ static sw_status write_slot(worker *w, slot *s, uint64_t count) {
     sw_result_block b = {.sweep = s->item.sweep, .start = s->item.start, .count = count, .out = s->out,
                          .status = s->status, .seconds = s->seconds};
     SW_TRY(sw_store_write_block(w->store, &b, w->rank));
-    msg_report r = {.kind = REPORT_ITEM, .sweep = s->item.sweep, .count = count};
+    msg_report r = {.kind = REPORT_ITEM, .sweep = s->item.sweep, .start = s->item.start, .count = count};
     for (uint64_t k = 0; k < count; k++) {
         r.sum_seconds += s->seconds[k];
         r.max_seconds = fmax(r.max_seconds, s->seconds[k]);
@@ -270,6 +271,7 @@ static sw_status coordinate(worker *w, bool *activity) {
         SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->comm, &flag, &st));
         if (!flag) break;
         *activity = true;
+        c->messages++;
         sw_liveness_heard(&w->live, st.MPI_SOURCE);
         SW_TRY(serve_one(w, &st));
     }
@@ -350,7 +352,11 @@ static sw_status main_loop(worker *w) {
             activity = true;
         }
         nap = activity ? NAP_MIN : fmin(nap * 2, NAP_MAX);
-        if (!activity) sw_compute_wait(&w->cp, nap);
+        if (!activity) {
+            double t0 = sw_now();
+            sw_compute_wait(&w->cp, nap);
+            w->idle += sw_now() - t0;
+        }
     }
     if (w->live.lost > 0)
         return SW_FAIL(SW_ERR_INTERRUPTED, "%d rank(s) lost: rank %d sent nothing for %.1f s (liveness timeout "
@@ -362,7 +368,7 @@ static sw_status main_loop(worker *w) {
 }
 
 /* Rank 0 turns the coordinator's view into the result every rank returns. */
-static void fill_result(const coord *c, double seconds, sw_run_result *res) {
+static void fill_result(const coord *c, double seconds, double idle, sw_run_result *res) {
     memset(res, 0, sizeof *res);
     res->total = c->total;
     res->ok = c->ok;
@@ -373,6 +379,10 @@ static void fill_result(const coord *c, double seconds, sw_run_result *res) {
     res->stop = c->stop;
     res->requests = c->requests;
     res->service_seconds = c->service_seconds;
+    res->longest_first = c->longest_first;
+    res->messages = c->messages;
+    res->idle_seconds = idle;
+    res->tail_seconds = c->last_handout > 0 ? sw_now() - c->last_handout : 0;
     res->signal = c->signal;
     res->error_rank = -1;
 }
@@ -389,6 +399,9 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
     if (s == SW_OK) s = sw_liveness_init(&w->live, opt->liveness_timeout, w->size, w->rank == 0);
     if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
     if (s == SW_OK) sw_compute_limits(&w->cp, opt->task_timeout, opt->retries);
+#ifdef SW_SCHED_INLINE
+    w->stopped = w->rank == 0 && w->size > 1; /* a simulated coordinator only coordinates (see compute.c) */
+#endif
     bool listening = false;
     if (s == SW_OK && w->rank != 0) {
         s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
@@ -411,7 +424,7 @@ static sw_status finish_worker(worker *w, double t0, sw_run_result *result) {
     if (w->rank == 0) {
         if (s == SW_OK && w->co->stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(w->co, w->store);
         sw_coord_progress(w->co, true);
-        fill_result(w->co, sw_now() - t0, result);
+        fill_result(w->co, sw_now() - t0, w->idle, result);
         sw_coord_free(w->co);
         w->co = NULL;
     }
