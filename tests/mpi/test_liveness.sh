@@ -24,7 +24,10 @@ cp run.log last.log
 [ "$rc" -eq 3 ] || { cat run.log >&2; fail "the run exited $rc, expected 3"; }
 pass "the run with a silent rank 2 exited 3 after $((SECONDS - t0)) s"
 expect_log "rank(s) lost: rank 2 sent nothing for"
-expect_exit 3 "the file opens without repair and has tasks pending" "$MPISWEEP" status "$f"
+# Tasks stay pending unless rank 2 happened to hold none when it stopped (the others then finished the sweep): 3 or 0.
+"$MPISWEEP" status "$f" > last.log 2>&1; st=$?
+[ "$st" -eq 3 ] || [ "$st" -eq 0 ] || { cat last.log >&2; fail "status of the file after the loss: exit $st"; }
+pass "the file opens without repair (status exit $st)"
 expect_exit 0 "resume on 2 ranks" mpirun_sweep 2 run "$spec" -o "$f" --resume --progress none
 same_results ref.h5 "$f" liveness x_out k_out u u_mean task_status
 done_testing
