@@ -12,6 +12,15 @@
  * (guided: at most remaining / (2 * ranks)), and never longer than what fits before a deadline. A worker fetches the
  * next chunk while it computes the current one when chunks are short, so the round trip is hidden.
  *
+ * Sub-coordinators: one coordinator saturates between 1,024 and 10,000 ranks (bench/RESULTS.md section 9). With
+ * group_size G < ranks, the ranks form groups of G consecutive ranks; rank kG (k >= 1) coordinates its group: it
+ * takes a hand-out for the whole group from rank 0 (SW_GROUP_ROUNDS chunks per rank, sized by rank 0 from the
+ * measured task times), cuts it into the chunks rank 0 sized, and forwards the group's reports to rank 0 in
+ * batches. Rank 0 serves group 0 and the sub-coordinators, so each coordinator serves about sqrt(ranks) ranks. Rank
+ * 0 keeps every decision (the work queue, longest first, every stop), so results, files and resume are the same
+ * whatever the grouping; a sub-coordinator computes too. Automatic (group_size 0): none below SW_GROUP_AUTO_RANKS
+ * ranks, G = ceil(sqrt(ranks)) from there.
+ *
  * Stopping: SIGTERM, SIGINT or SIGUSR1 on any rank stops the hand-out; tasks already running finish within the
  * grace period; finished results are written and the file closed cleanly. A second signal (more than a second after
  * the first: launchers may deliver one request twice), or the end of the grace period, abandons running tasks at
@@ -30,6 +39,8 @@
 #include "mpisweep/spec.h"
 #include "mpisweep/store.h"
 
+#define SW_GROUP_AUTO_RANKS 2048
+
 typedef enum sw_progress_mode { SW_PROGRESS_AUTO, SW_PROGRESS_BAR, SW_PROGRESS_LOG, SW_PROGRESS_NONE } sw_progress_mode;
 
 typedef struct sw_run_options {
@@ -44,6 +55,7 @@ typedef struct sw_run_options {
     double task_timeout;     /* seconds a task may take, 0: no limit (declared.h kinds are killed; a built-in
                                 runs to its end and is then marked failed) */
     uint64_t retries;        /* run a task that failed (SW_TASK_FAILED only) up to this many more times */
+    int group_size;          /* ranks per sub-coordinator (see above); 0: automatic, >= the rank count: none */
     sw_progress_mode progress;
     FILE *log;               /* where rank 0 reports progress (a bar when it is a terminal); NULL: nowhere */
 } sw_run_options;
@@ -71,6 +83,8 @@ typedef struct sw_run_result {
     double idle_seconds;     /* time rank 0's main thread waited with nothing to do: 1 - idle/seconds is the
                                 coordinator's busy fraction (its own compute thread aside) */
     double tail_seconds;     /* from the last hand-out to the end of the run */
+    int group_size;          /* ranks per sub-coordinator's group; 0: rank 0 coordinated alone */
+    int coordinators;        /* ranks that coordinated: rank 0 and the sub-coordinators */
     sw_stop_reason stop;
     int signal;              /* the first signal received, 0 if none */
     bool abandoned;          /* running tasks were abandoned: the compute threads may still be busy */

@@ -35,6 +35,9 @@ void sw_cli_usage(FILE *f, const char *command) {
                 "      --allow-version-change  with --resume: continue sweeps computed by another code version of\n"
                 "                          their experiment (only for a change that alters no result)\n"
                 "      --chunk N|auto      tasks per work request (default auto: adapts to measured task times)\n"
+                "      --group-size N|auto ranks per sub-coordinator: rank kN serves ranks [kN, (k+1)N) with work\n"
+                "                          it takes from rank 0 (default auto: none below 2048 ranks, then\n"
+                "                          sqrt(ranks)); results do not depend on it\n"
                 "      --max-failures N    stop handing out tasks after N failures in this run (default 0: no limit)\n"
                 "      --deadline T        the allocation ends at T: UNIX seconds, +SECONDS from now, or\n"
                 "                          YYYY-MM-DDTHH:MM:SS (local time). Inside a Slurm job the job's end time\n"
@@ -193,6 +196,13 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
             SW_TRY(parse_u64("--chunk", v, &cli->run.chunk));
             SW_CHECK(cli->run.chunk > 0, SW_ERR_USAGE, "--chunk: expected auto or a positive integer, got '%s'", v);
         }
+    } else if (is(arg, len, "--group-size")) {
+        SW_TRY(option_value(argc, argv, i, eq, &v));
+        uint64_t n = 0;
+        if (strcmp(v, "auto") != 0) SW_TRY(parse_u64("--group-size", v, &n));
+        SW_CHECK(strcmp(v, "auto") == 0 || (n >= 2 && n <= INT32_MAX), SW_ERR_USAGE,
+                 "--group-size: expected auto or an integer of at least 2, got '%s'", v);
+        cli->run.group_size = (int)n;
     } else if (is(arg, len, "--max-failures")) {
         SW_TRY(option_value(argc, argv, i, eq, &v));
         SW_TRY(parse_u64("--max-failures", v, &cli->run.max_failures));
@@ -238,7 +248,7 @@ static sw_status parse_option(int argc, char **argv, int *i, sw_cli *cli) {
 static bool allowed(const char *command, const char *arg) {
     static const char *const run_only[] = {"--resume", "--overwrite", "--retry-failed", "--no-fill",
                                            "--allow-version-change", "-o", "--output",
-                                           "--chunk", "--max-failures", "--deadline", "--deadline-margin",
+                                           "--chunk", "--group-size", "--max-failures", "--deadline", "--deadline-margin",
                                            "--grace", "--liveness-timeout", "--progress", "--quiet", "-q",
                                            "--allow-plugin-change", "--task-timeout", "--retries", NULL};
     size_t len = strcspn(arg, "=");

@@ -6,12 +6,13 @@
 #include <unistd.h>
 
 #include "coord.h"
+#include "group.h"
 #include "mpisweep/clock.h"
 
 /* Chunk sizing: a chunk should take at least MIN seconds (dispatch cost below 1 %) and at most MAX seconds
  * (a stop or deadline is never far away), and hold at most MAX_BYTES of results. MIN grows with the number of
- * ranks beyond 256, so that the one coordinator answers at most about 50 000 requests a second (a request costs it
- * about 1 us plus the MPI receive and send) however large the job. */
+ * ranks one coordinator serves beyond 256, so that it answers at most about 50 000 requests a second (a request
+ * costs it about 1 us plus the MPI receive and send); sub-coordinators (sched.h) keep that number small. */
 #define CHUNK_MIN_SECONDS 0.005
 #define CHUNK_MIN_SECONDS_PER_RANK 2e-5
 #define CHUNK_MAX_SECONDS 0.25
@@ -32,7 +33,7 @@
 #define PREDICT_SECONDS 3e-7
 
 static double min_chunk_seconds(const coord *c) {
-    return fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->size);
+    return fmax(CHUNK_MIN_SECONDS, CHUNK_MIN_SECONDS_PER_RANK * c->busiest);
 }
 
 static bool is_pending(int8_t code, bool retry_failed) {
@@ -84,19 +85,21 @@ static sw_status build_queue(coord *c, sw_store *store, size_t i, uint64_t n, in
     return SW_OK;
 }
 
-sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size) {
+sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size,
+                        int clients, int busiest) {
     memset(c, 0, sizeof *c);
     c->spec = spec;
     c->opt = opt;
     c->size = size;
+    c->clients = clients;
+    c->busiest = busiest;
     c->t0 = c->last_progress = sw_now();
     c->last_progress_ran = UINT64_MAX;
     c->progress_bar = opt->progress == SW_PROGRESS_BAR || (opt->progress == SW_PROGRESS_AUTO && opt->log && isatty(fileno(opt->log)));
     c->q = calloc(spec->n_sweeps, sizeof *c->q);
-    c->told_stop = calloc((size_t)size, sizeof *c->told_stop);
-    c->final = calloc((size_t)size, sizeof *c->final);
-    c->lost = calloc((size_t)size, sizeof *c->lost);
-    SW_CHECK_ALLOC(c->q && c->told_stop && c->final && c->lost, "the coordinator");
+    c->final = calloc((size_t)clients, sizeof *c->final);
+    c->lost = calloc((size_t)clients, sizeof *c->lost);
+    SW_CHECK_ALLOC(c->q && c->final && c->lost, "the coordinator");
     int8_t *slab = malloc(STATUS_SLAB);
     SW_CHECK_ALLOC(slab, "a task status slab");
     for (size_t i = 0; i < spec->n_sweeps; i++) {
@@ -124,9 +127,9 @@ void sw_coord_free(coord *c) {
         sw_cost_free(&c->q[i].cost);
     }
     free(c->q);
-    free(c->told_stop);
     free(c->final);
     free(c->lost);
+    free(c->returned);
 }
 
 void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {
@@ -140,7 +143,7 @@ void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal) {
     }
 }
 
-static void assign(coord *c, int rank, msg_reply *reply);
+static void assign(coord *c, int weight, msg_reply *reply);
 
 /* How many tasks of sweep q the next chunk gets. */
 static uint64_t chunk_size(const coord *c, const sweep_queue *q) {
@@ -193,16 +196,26 @@ static bool take(coord *c, size_t i, uint64_t n, work_item *item) {
     return true;
 }
 
-void sw_coord_assign(coord *c, int rank, msg_reply *reply) {
+void sw_coord_assign(coord *c, int client, int weight, msg_reply *reply) {
+    (void)client;
     double t0 = sw_now();
     c->requests++;
-    assign(c, rank, reply);
+    assign(c, weight, reply);
     double t1 = sw_now();
     c->service_seconds += t1 - t0;
     if (reply->kind == REPLY_CHUNK) c->last_handout = t1;
 }
 
-static void assign(coord *c, int rank, msg_reply *reply) {
+/* A group's hand-out: its ranks' chunks for SW_GROUP_ROUNDS rounds, but never more than the group's share of
+ * what is left (the guided rule, for the group as a whole). */
+static uint64_t group_tasks(const coord *c, const sweep_queue *q, uint64_t chunk, int weight) {
+    if (weight <= 1) return chunk;
+    uint64_t share = (uint64_t)ceil((double)q->remaining * weight / (2.0 * c->size));
+    uint64_t n = chunk * (uint64_t)weight * SW_GROUP_ROUNDS;
+    return n < share ? n : share > chunk ? share : chunk;
+}
+
+static void assign(coord *c, int weight, msg_reply *reply) {
     memset(reply, 0, sizeof *reply);
     reply->kind = REPLY_STOP;
     while (c->stop == SW_STOP_NONE && c->current < c->spec->n_sweeps) {
@@ -219,17 +232,18 @@ static void assign(coord *c, int rank, msg_reply *reply) {
         if (q->next_long < q->n_long) {
             reply->kind = REPLY_CHUNK;
             reply->item = (work_item){.sweep = c->current, .start = q->longest[q->next_long++], .count = 1};
+            reply->chunk = 1;
             q->remaining--, c->remaining--, c->longest_first++;
             return;
         }
-        if (take(c, c->current, n, &reply->item)) {
+        if (take(c, c->current, group_tasks(c, q, n, weight), &reply->item)) {
             reply->kind = REPLY_CHUNK;
-            reply->tail = q->remaining < (uint64_t)(2 * c->size) * reply->item.count;
+            reply->chunk = n;
+            reply->tail = q->remaining < (uint64_t)(2 * c->size) * n;
             return;
         }
         c->current++;
     }
-    c->told_stop[rank] = true;
 }
 
 typedef struct predicted {
@@ -274,7 +288,7 @@ static void build_long_list(coord *c, sweep_queue *q) {
     free(p);
 }
 
-void sw_coord_report(coord *c, int rank, const msg_report *r) {
+void sw_coord_report(coord *c, int client, const msg_report *r) {
     switch (r->kind) {
     case REPORT_ITEM: {
         sweep_queue *q = &c->q[r->sweep];
@@ -289,8 +303,8 @@ void sw_coord_report(coord *c, int rank, const msg_report *r) {
             q->measured += r->count;
             sw_cost_add(&q->cost, r->start, r->count, mean);
             /* An explicit --chunk asks for plain chunks in task order. */
-            if (!q->long_built && !c->opt->chunk && q->cost.samples >= COST_MIN_SAMPLES(c->size) &&
-                q->max >= min_chunk_seconds(c) && q->mean >= PREDICT_SECONDS * 100 * c->size)
+            if (!q->long_built && !c->opt->chunk && q->cost.samples >= COST_MIN_SAMPLES(c->clients) &&
+                q->max >= min_chunk_seconds(c) && q->mean >= PREDICT_SECONDS * 100 * c->clients)
                 build_long_list(c, q);
         }
         if (c->opt->max_failures && c->failed_run >= c->opt->max_failures) sw_coord_request_stop(c, SW_STOP_FAILURES, 0);
@@ -301,13 +315,28 @@ void sw_coord_report(coord *c, int rank, const msg_report *r) {
         sw_coord_request_stop(c, SW_STOP_SIGNAL, r->signal);
         break;
     case REPORT_FINAL:
-        if (!c->final[rank]) c->n_final++;
-        c->final[rank] = true;
+        if (!c->final[client]) c->n_final++;
+        c->final[client] = true;
         break;
     case REPORT_ERROR:
         sw_coord_request_stop(c, SW_STOP_ERROR, 0);
         break;
+    case REPORT_LOST:
+        sw_coord_request_stop(c, SW_STOP_LOST, 0);
+        break;
     }
+}
+
+sw_status sw_coord_returned(coord *c, const work_item *item) {
+    if (c->n_returned == c->cap_returned) {
+        size_t cap = c->cap_returned ? 2 * c->cap_returned : 16;
+        work_item *r = realloc(c->returned, cap * sizeof *r);
+        SW_CHECK_ALLOC(r, "the returned work list");
+        c->returned = r;
+        c->cap_returned = cap;
+    }
+    c->returned[c->n_returned++] = *item;
+    return SW_OK;
 }
 
 static void format_eta(double seconds, char *buf, size_t n) {
@@ -362,5 +391,8 @@ sw_status sw_coord_mark_skipped(coord *c, sw_store *store) {
         for (size_t k = q->next_long; k < q->n_long; k++)
             SW_TRY(sw_store_mark_range(store, i, q->longest[k], 1, SW_TASK_SKIPPED));
     }
+    for (size_t k = 0; k < c->n_returned; k++)
+        SW_TRY(sw_store_mark_range(store, c->returned[k].sweep, c->returned[k].start, c->returned[k].count,
+                                   SW_TASK_SKIPPED));
     return SW_OK;
 }

@@ -33,16 +33,20 @@ typedef struct sweep_queue {
 typedef struct coord {
     const sw_spec *spec;
     const sw_run_options *opt;
-    int size;
+    int size;               /* ranks of the run: the guided chunk share is per rank */
+    int clients;            /* ranks that talk to rank 0 (all of them, or group 0 and the sub-coordinators) */
+    int busiest;            /* the most ranks any one coordinator serves: it sets the minimal chunk */
     sweep_queue *q;
     size_t current;         /* sweep being handed out */
     uint64_t remaining;     /* all sweeps */
     uint64_t total, ok, failed, failed_run, ran, to_run;
-    bool *told_stop, *final, *lost; /* lost: declared lost by liveness.c */
+    bool *final, *lost;     /* per client; lost: declared lost by liveness.c */
     int n_final;
     sw_stop_reason stop;
     int signal, signals;    /* first signal; most signals any one rank received */
-    bool drain_sent, abort_sent;
+    bool drain_sent, abort_sent, halt_sent;
+    work_item *returned;    /* hand-outs that sub-coordinators gave back unused (marked skipped after a stop) */
+    size_t n_returned, cap_returned;
     double stop_time, t0;
     uint64_t requests;      /* work requests answered, and the time spent on them */
     double service_seconds;
@@ -55,12 +59,18 @@ typedef struct coord {
     bool progress_bar;
 } coord;
 
-sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size);
+/* size: the run's ranks; clients: the ranks that talk to rank 0 (client numbers are their ranks in that
+ * communicator); busiest: the most ranks one coordinator serves (rank 0 or a sub-coordinator). */
+sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size,
+                        int clients, int busiest);
 void sw_coord_free(coord *c);
-/* Answers a work request from `rank`. */
-void sw_coord_assign(coord *c, int rank, msg_reply *reply);
-/* Takes a report from `rank` (finished item, signal, or final). */
-void sw_coord_report(coord *c, int rank, const msg_report *r);
+/* Answers a work request from `client` on behalf of `weight` ranks (1, or a sub-coordinator's group): a chunk for
+ * one rank, or for a group up to SW_GROUP_ROUNDS chunks each (reply->chunk says how large each rank's is). */
+void sw_coord_assign(coord *c, int client, int weight, msg_reply *reply);
+/* Takes a report from `client` (finished item, signal, final, error, a lost rank). */
+void sw_coord_report(coord *c, int client, const msg_report *r);
+/* Takes back a hand-out that a sub-coordinator did not use. Fails only for lack of memory. */
+sw_status sw_coord_returned(coord *c, const work_item *item);
 /* Asks for a stop; idempotent. */
 void sw_coord_request_stop(coord *c, sw_stop_reason why, int signal);
 /* Prints progress when due. */

@@ -1,16 +1,14 @@
 /* sched.c: the main-thread loop of every rank: fetch work, hand it to the compute thread, write results, report,
- * and on rank 0 coordinate. See sched.h for the design. */
+ * and on rank 0 and the sub-coordinators coordinate (serve.c). See sched.h for the design. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "compute.h"
-#include "coord.h"
-#include "liveness.h"
 #include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
+#include "worker.h"
 
 /* Process-wide, as signals are. A run counts the signals that arrived since the previous run ended (or since the
  * handlers were installed): one that comes while the spec loads or the file opens stops the run as soon as it
@@ -39,51 +37,25 @@ void sw_sched_install_signal_handlers(void) {
 #define NAP_MIN 20e-6
 #define NAP_MAX 2e-3
 
-typedef struct worker {
-    MPI_Comm comm;
-    int rank, size;
-    sw_store *store;
-    compute cp;
-    bool abandoned;          /* this rank's compute thread was left running in a task */
-    coord *co;               /* rank 0 only */
-    bool requesting;         /* a request is out, its reply not yet in */
-    MPI_Request reply_req, control_req;
-    msg_reply reply;
-    int32_t control;
-    bool stopped;            /* told there is no more work */
-    bool draining, aborting, abort_done;
-    bool final_sent, finalized;
-    bool tail;
-    int signals_seen;        /* signal_count when last looked at (at the start: what earlier runs consumed) */
-    int first_signal;        /* the first signal of this run, 0 before */
-    int stop_requests;       /* 1: drain; 2: abort (signals more than SIGNAL_DEBOUNCE apart) */
-    double first_signal_time;
-    uint64_t ran;
-    double idle;             /* seconds waited with nothing to do (rank 0: the coordinator's idle time) */
-    sw_status error;         /* this rank's first runner error: it stops working but still takes part */
-    char error_message[1024];
-    sw_liveness live;
-} worker;
-
-/* ---- talking to the coordinator: a function call on rank 0, a message elsewhere ---- */
+/* ---- talking to the coordinator: a function call on rank 0 and on a sub-coordinator, a message elsewhere ---- */
 
 static sw_status send_report(worker *w, const msg_report *r) {
-    if (w->rank == 0) {
+    if (w->co) {
         sw_coord_report(w->co, 0, r);
         return SW_OK;
     }
-    SW_MPI(MPI_Send(r, sizeof *r, MPI_BYTE, 0, TAG_REPORT, w->comm));
+    if (w->grp) return sw_serve_group_report(w, 0, r);
+    SW_MPI(MPI_Send(r, sizeof *r, MPI_BYTE, 0, TAG_REPORT, w->up));
     return SW_OK;
 }
 
 static sw_status send_failure(worker *w, const failure_record *f) {
-    if (w->rank == 0)
-        return sw_store_log_failure(w->store, f->sweep, f->task, f->outcome, f->rank, f->seconds, f->message);
-    SW_MPI(MPI_Send(f, sizeof *f, MPI_BYTE, 0, TAG_FAILURE, w->comm));
+    if (w->co) return sw_store_log_failure(w->store, f->sweep, f->task, f->outcome, f->rank, f->seconds, f->message);
+    SW_MPI(MPI_Send(f, sizeof *f, MPI_BYTE, 0, TAG_FAILURE, w->up));
     return SW_OK;
 }
 
-static sw_status accept_reply(worker *w, const msg_reply *reply) {
+sw_status sw_worker_accept_reply(worker *w, const msg_reply *reply) {
     w->requesting = false;
     if (reply->kind == REPLY_STOP) {
         w->stopped = true;
@@ -96,14 +68,15 @@ static sw_status accept_reply(worker *w, const msg_reply *reply) {
 
 static sw_status request_work(worker *w) {
     w->requesting = true;
-    if (w->rank == 0) {
+    if (w->co) {
         msg_reply reply;
-        sw_coord_assign(w->co, 0, &reply);
-        return accept_reply(w, &reply);
+        sw_coord_assign(w->co, 0, 1, &reply);
+        return sw_worker_accept_reply(w, &reply);
     }
-    int32_t want = 1;
-    SW_MPI(MPI_Irecv(&w->reply, sizeof w->reply, MPI_BYTE, 0, TAG_REPLY, w->comm, &w->reply_req));
-    SW_MPI(MPI_Send(&want, 1, MPI_INT32_T, 0, TAG_REQUEST, w->comm));
+    if (w->grp) return sw_serve_own_request(w);
+    int32_t weight = 1;
+    SW_MPI(MPI_Irecv(&w->reply, sizeof w->reply, MPI_BYTE, 0, TAG_REPLY, w->up, &w->reply_req));
+    SW_MPI(MPI_Send(&weight, 1, MPI_INT32_T, 0, TAG_REQUEST, w->up));
     return SW_OK;
 }
 
@@ -158,15 +131,15 @@ static sw_status harvest(worker *w, bool *activity) {
 
 /* ---- stopping ---- */
 
-static void start_drain(worker *w) {
+void sw_worker_drain(worker *w) {
     if (w->draining) return;
     w->draining = true;
     atomic_store(&w->cp.drain, true);
     sw_compute_cancel_queued(&w->cp);
 }
 
-static void start_abort(worker *w) {
-    start_drain(w);
+void sw_worker_abort(worker *w) {
+    sw_worker_drain(w);
     w->aborting = true;
 }
 
@@ -190,26 +163,27 @@ static sw_status watch_signals(worker *w) {
     /* The count is this rank's, and the coordinator takes the largest over ranks: mpirun and srun deliver one
      * Ctrl-C to every rank. */
     msg_report r = {.kind = REPORT_SIGNAL, .signals = w->stop_requests, .signal = w->first_signal};
-    start_drain(w);
-    if (w->stop_requests >= 2) start_abort(w);
+    sw_worker_drain(w);
+    if (w->stop_requests >= 2) sw_worker_abort(w);
     return send_report(w, &r);
 }
 
 static sw_status handle_control(worker *w, int32_t kind) {
-    if (kind == CONTROL_DRAIN) start_drain(w);
-    else if (kind == CONTROL_ABORT) start_abort(w);
+    if (w->grp) SW_TRY(sw_serve_group_control(w, kind));
+    if (kind == CONTROL_DRAIN) sw_worker_drain(w);
+    else if (kind == CONTROL_ABORT) sw_worker_abort(w);
     else if (kind == CONTROL_FINALIZE) w->finalized = true;
     return SW_OK;
 }
 
-/* ---- non-zero ranks: poll the coordinator's replies and controls ---- */
+/* ---- every rank but 0: poll the coordinator's replies and controls ---- */
 
 static sw_status poll_messages(worker *w, bool *activity) {
     int flag = 0;
-    if (w->requesting) {
+    if (w->requesting && !w->grp) {
         SW_MPI(MPI_Test(&w->reply_req, &flag, MPI_STATUS_IGNORE));
         if (flag) {
-            SW_TRY(accept_reply(w, &w->reply));
+            SW_TRY(sw_worker_accept_reply(w, &w->reply));
             *activity = true;
         }
     }
@@ -219,80 +193,8 @@ static sw_status poll_messages(worker *w, bool *activity) {
         *activity = true;
         SW_TRY(handle_control(w, w->control));
         if (w->finalized) break;
-        SW_MPI(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
+        SW_MPI(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->up, &w->control_req));
     }
-    return SW_OK;
-}
-
-/* ---- rank 0: serve the other ranks ---- */
-
-static sw_status send_control(worker *w, int to, int32_t kind) {
-    SW_MPI(MPI_Send(&kind, 1, MPI_INT32_T, to, TAG_CONTROL, w->comm));
-    return SW_OK;
-}
-
-static sw_status broadcast_control(worker *w, int32_t kind) {
-    for (int r = 1; r < w->size; r++)
-        if (!w->co->final[r]) SW_TRY(send_control(w, r, kind));
-    return SW_OK;
-}
-
-static sw_status serve_one(worker *w, const MPI_Status *st) {
-    coord *c = w->co;
-    if (st->MPI_TAG == TAG_REQUEST) {
-        int32_t want;
-        SW_MPI(MPI_Recv(&want, 1, MPI_INT32_T, st->MPI_SOURCE, TAG_REQUEST, w->comm, MPI_STATUS_IGNORE));
-        msg_reply reply;
-        sw_coord_assign(c, st->MPI_SOURCE, &reply);
-        SW_MPI(MPI_Send(&reply, sizeof reply, MPI_BYTE, st->MPI_SOURCE, TAG_REPLY, w->comm));
-    } else if (st->MPI_TAG == TAG_REPORT) {
-        msg_report r;
-        SW_MPI(MPI_Recv(&r, sizeof r, MPI_BYTE, st->MPI_SOURCE, TAG_REPORT, w->comm, MPI_STATUS_IGNORE));
-        sw_coord_report(c, st->MPI_SOURCE, &r);
-    } else if (st->MPI_TAG == TAG_HEARTBEAT) {
-        SW_MPI(MPI_Recv(NULL, 0, MPI_BYTE, st->MPI_SOURCE, TAG_HEARTBEAT, w->comm, MPI_STATUS_IGNORE));
-    } else if (st->MPI_TAG == TAG_FAILURE) {
-        failure_record f;
-        SW_MPI(MPI_Recv(&f, sizeof f, MPI_BYTE, st->MPI_SOURCE, TAG_FAILURE, w->comm, MPI_STATUS_IGNORE));
-        f.message[sizeof f.message - 1] = '\0';
-        if (w->error == SW_OK)
-            SW_TRY(sw_store_log_failure(w->store, f.sweep, f.task, f.outcome, f.rank, f.seconds, f.message));
-    } else {
-        return SW_FAIL(SW_ERR_INTERNAL, "unexpected message tag %d from rank %d", st->MPI_TAG, st->MPI_SOURCE);
-    }
-    return SW_OK;
-}
-
-static sw_status coordinate(worker *w, bool *activity) {
-    coord *c = w->co;
-    for (;;) {
-        int flag = 0;
-        MPI_Status st;
-        SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->comm, &flag, &st));
-        if (!flag) break;
-        *activity = true;
-        c->messages++;
-        sw_liveness_heard(&w->live, st.MPI_SOURCE);
-        SW_TRY(serve_one(w, &st));
-    }
-    if (sw_liveness_check(&w->live, c->final, c->lost) > 0) {
-        /* Lost ranks count as final, so that nobody waits for them or sends them anything. */
-        for (int r = 1; r < w->size; r++)
-            if (c->lost[r] && !c->final[r]) c->final[r] = true, c->n_final++;
-        sw_coord_request_stop(c, SW_STOP_LOST, 0);
-    }
-    if ((c->stop == SW_STOP_SIGNAL || w->live.lost > 0) && !c->drain_sent) {
-        c->drain_sent = true;
-        start_drain(w);
-        SW_TRY(broadcast_control(w, CONTROL_DRAIN));
-    }
-    bool out_of_time = (c->stop == SW_STOP_SIGNAL || w->live.lost > 0) && sw_now() - c->stop_time > w->co->opt->grace;
-    if ((c->signals >= 2 || out_of_time || c->stop == SW_STOP_ERROR) && !c->abort_sent) {
-        c->abort_sent = true;
-        start_abort(w);
-        SW_TRY(broadcast_control(w, CONTROL_ABORT));
-    }
-    sw_coord_progress(c, false);
     return SW_OK;
 }
 
@@ -311,10 +213,11 @@ static sw_status step(worker *w, bool *activity) {
         SW_TRY(request_work(w));
         *activity = true;
     }
-    if (w->rank != 0 && sw_liveness_beat_due(&w->live))
-        SW_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_HEARTBEAT, w->comm));
-    if (w->rank != 0) SW_TRY(poll_messages(w, activity));
-    else SW_TRY(coordinate(w, activity));
+    if (w->up != MPI_COMM_NULL && sw_liveness_beat_due(&w->live))
+        SW_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_HEARTBEAT, w->up));
+    if (w->up != MPI_COMM_NULL) SW_TRY(poll_messages(w, activity));
+    if (w->co) SW_TRY(sw_serve_coordinate(w, activity));
+    if (w->grp) SW_TRY(sw_serve_group(w, activity));
     if (!w->final_sent && done_working(w)) {
         w->final_sent = true;
         msg_report r = {.kind = REPORT_FINAL};
@@ -324,8 +227,8 @@ static sw_status step(worker *w, bool *activity) {
 }
 
 static bool finished(worker *w) {
-    if (w->rank != 0) return w->finalized;
-    return w->co->n_final == w->size;
+    if (!w->co) return w->finalized;
+    return w->co->n_final == w->down_size;
 }
 
 /* A runner error on this rank: keep it, stop computing, and tell the coordinator, which stops every rank. The
@@ -334,7 +237,7 @@ static bool finished(worker *w) {
 static sw_status fail_locally(worker *w, sw_status s) {
     w->error = s;
     snprintf(w->error_message, sizeof w->error_message, "%s", sw_error_message());
-    start_abort(w);
+    sw_worker_abort(w);
     w->abort_done = true;
     msg_report r = {.kind = REPORT_ERROR};
     return send_report(w, &r);
@@ -358,17 +261,17 @@ static sw_status main_loop(worker *w) {
             w->idle += sw_now() - t0;
         }
     }
-    if (w->live.lost > 0)
+    if (w->n_lost > 0)
         return SW_FAIL(SW_ERR_INTERRUPTED, "%d rank(s) lost: rank %d sent nothing for %.1f s (liveness timeout "
                        "%g s); its node or process is gone. The other ranks wrote every task they finished; the "
-                       "file is resumable (--resume)", w->live.n_lost, w->live.lost, w->live.silent, w->live.timeout);
-    if (w->rank == 0)
-        for (int r = 1; r < w->size; r++) SW_TRY(send_control(w, r, CONTROL_FINALIZE));
+                       "file is resumable (--resume)", w->n_lost, w->lost_rank, w->lost_silent, w->live.timeout);
+    if (w->co) SW_TRY(sw_serve_finalize(w));
     return SW_OK;
 }
 
 /* Rank 0 turns the coordinator's view into the result every rank returns. */
-static void fill_result(const coord *c, double seconds, double idle, sw_run_result *res) {
+static void fill_result(const worker *w, double seconds, sw_run_result *res) {
+    const coord *c = w->co;
     memset(res, 0, sizeof *res);
     res->total = c->total;
     res->ok = c->ok;
@@ -381,30 +284,91 @@ static void fill_result(const coord *c, double seconds, double idle, sw_run_resu
     res->service_seconds = c->service_seconds;
     res->longest_first = c->longest_first;
     res->messages = c->messages;
-    res->idle_seconds = idle;
+    res->idle_seconds = w->idle;
     res->tail_seconds = c->last_handout > 0 ? sw_now() - c->last_handout : 0;
+    res->group_size = w->group_size < w->size ? w->group_size : 0;
+    res->coordinators = 1 + (res->group_size ? w->down_size - w->group_size : 0);
     res->signal = c->signal;
     res->error_rank = -1;
 }
 
-/* Sets up the coordinator (rank 0), the compute thread and the control channel; every rank agrees on the
- * outcome. On failure everything set up is released again. Collective. */
-static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_options *opt, coord *co) {
-    sw_status s = SW_OK;
-    if (w->rank == 0) {
-        memset(co, 0, sizeof *co);
-        w->co = co;
-        s = sw_coord_init(co, spec, w->store, opt, w->size);
+/* ---- coordination layout (worker.h) ---- */
+
+static int choose_group_size(const sw_run_options *opt, int size) {
+    if (opt->group_size > 0) return opt->group_size < 2 ? 2 : opt->group_size;
+    if (size < SW_GROUP_AUTO_RANKS) return size;
+    return (int)ceil(sqrt((double)size));
+}
+
+/* Without sub-coordinators rank 0 coordinates comm. With them, rank 0 coordinates group 0 (ranks [0, G)) and the
+ * sub-coordinators (ranks kG, k >= 1), each of which coordinates its group [kG, (k + 1)G). Collective. */
+static sw_status split_comms(worker *w) {
+    int g = w->group_size, r = w->rank;
+    w->up = w->down = MPI_COMM_NULL;
+    if (g >= w->size) {
+        if (r == 0) w->down = w->comm;
+        else w->up = w->comm;
+    } else {
+        MPI_Comm top, group;
+        bool on_top = r < g || r % g == 0;
+        SW_MPI(MPI_Comm_split(w->comm, on_top ? 0 : MPI_UNDEFINED, r, &top));
+        SW_MPI(MPI_Comm_split(w->comm, r >= g ? r / g : MPI_UNDEFINED, r, &group));
+        w->split = true;
+        if (r == 0) w->down = top;
+        else w->up = on_top ? top : group;
+        if (r >= g && r % g == 0) w->down = group;
     }
-    if (s == SW_OK) s = sw_liveness_init(&w->live, opt->liveness_timeout, w->size, w->rank == 0);
+    if (w->down != MPI_COMM_NULL) SW_MPI(MPI_Comm_size(w->down, &w->down_size));
+    return SW_OK;
+}
+
+static void free_comms(worker *w) {
+    if (!w->split) return;
+    if (w->up != MPI_COMM_NULL) MPI_Comm_free(&w->up);
+    if (w->down != MPI_COMM_NULL) MPI_Comm_free(&w->down);
+    w->split = false;
+}
+
+static void free_roles(worker *w) {
+    if (w->co) sw_coord_free(w->co);
+    w->co = NULL;
+    if (w->grp) sw_group_free(w->grp);
+    free(w->grp);
+    w->grp = NULL;
+    free_comms(w);
+}
+
+/* Rank 0's coordinator, or a sub-coordinator's group. */
+static sw_status start_role(worker *w, const sw_spec *spec, const sw_run_options *opt, coord *co) {
+    if (w->rank == 0) {
+        w->co = co;
+        int busiest = w->down_size > w->group_size ? w->down_size : w->group_size;
+        return sw_coord_init(co, spec, w->store, opt, w->size, w->down_size, busiest);
+    }
+    if (w->down == MPI_COMM_NULL) return SW_OK;
+    w->grp = calloc(1, sizeof *w->grp);
+    SW_CHECK_ALLOC(w->grp, "a sub-coordinator");
+    return sw_group_init(w->grp, w->down_size);
+}
+
+/* Sets up the coordination, the compute thread and the control channel; every rank agrees on the outcome. On
+ * failure everything set up is released again. Collective. */
+static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_options *opt, coord *co) {
+    w->group_size = choose_group_size(opt, w->size);
+    w->lost_rank = -1;
+    memset(co, 0, sizeof *co);
+    SW_TRY(split_comms(w)); /* an MPI failure: the caller aborts */
+    sw_status s = start_role(w, spec, opt, co);
+    bool coordinating = w->down != MPI_COMM_NULL;
+    if (s == SW_OK) s = sw_liveness_init(&w->live, opt->liveness_timeout, w->down_size, coordinating);
     if (s == SW_OK) s = sw_compute_start(&w->cp, spec, w->rank);
     if (s == SW_OK) sw_compute_limits(&w->cp, opt->task_timeout, opt->retries);
 #ifdef SW_SCHED_INLINE
-    w->stopped = w->rank == 0 && w->size > 1; /* a simulated coordinator only coordinates (see compute.c) */
+    w->stopped = coordinating && w->down_size > 1; /* a simulated coordinator only coordinates (see compute.c) */
 #endif
     bool listening = false;
-    if (s == SW_OK && w->rank != 0) {
-        s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->comm, &w->control_req));
+    if (s == SW_OK && w->up != MPI_COMM_NULL) {
+        s = SW_MPI_STATUS(MPI_Irecv(&w->control, 1, MPI_INT32_T, 0, TAG_CONTROL, w->up, &w->control_req));
         listening = s == SW_OK;
     }
     s = sw_comm_agree(w->comm, s, NULL);
@@ -412,8 +376,7 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
     if (listening && MPI_Cancel(&w->control_req) == MPI_SUCCESS) MPI_Request_free(&w->control_req);
     sw_compute_stop(&w->cp);
     sw_liveness_free(&w->live);
-    if (w->co) sw_coord_free(w->co);
-    w->co = NULL;
+    free_roles(w);
     return s;
 }
 
@@ -421,13 +384,12 @@ static sw_status start_worker(worker *w, const sw_spec *spec, const sw_run_optio
 static sw_status finish_worker(worker *w, double t0, sw_run_result *result) {
     sw_status s = w->error;
     if (s != SW_OK) s = SW_FAIL(s, "%s", w->error_message); /* the loop's later calls may have replaced it */
-    if (w->rank == 0) {
+    if (w->co) {
         if (s == SW_OK && w->co->stop == SW_STOP_FAILURES) s = sw_coord_mark_skipped(w->co, w->store);
         sw_coord_progress(w->co, true);
-        fill_result(w->co, sw_now() - t0, w->idle, result);
-        sw_coord_free(w->co);
-        w->co = NULL;
+        fill_result(w, sw_now() - t0, result);
     }
+    free_roles(w);
     SW_MPI(MPI_Bcast(result, sizeof *result, MPI_BYTE, 0, w->comm));
     int abandoned = !sw_compute_stop(&w->cp), any_abandoned = 0;
     SW_MPI(MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_LOR, w->comm));
@@ -438,7 +400,7 @@ static sw_status finish_worker(worker *w, double t0, sw_run_result *result) {
     return s;
 }
 
-/* Runs the loop of one rank; rank 0 also owns the coordinator. */
+/* Runs the loop of one rank; rank 0 also owns the coordinator, a sub-coordinator its group. */
 static sw_status run_worker(worker *w, const sw_spec *spec, const sw_run_options *opt, sw_run_result *result) {
     double t0 = sw_now();
     coord co;
