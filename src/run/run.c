@@ -236,7 +236,13 @@ sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_ru
     SW_CHECK(config->store != NULL, SW_ERR_USAGE, "sw_run: the config names no store backend");
     SW_TRY(check_threading());
     MPI_Comm comm;
+#ifdef SW_RUN_SHARE_COMM
+    /* The simulation build (bench/sim) runs on its caller's communicator: SMPI copies the whole group into every
+     * duplicate, O(ranks) bytes on each rank, which at 100,000 simulated ranks is 120 GB. */
+    comm = comm_in;
+#else
     SW_MPI(MPI_Comm_dup(comm_in, &comm));
+#endif
     int rank = 0;
     sw_status s = SW_MPI_STATUS(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Comm_rank(comm, &rank));
@@ -247,6 +253,9 @@ sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_ru
     if (s != SW_OK && !sw_run_must_abort(s)) s = sw_comm_agree(comm, s, &result->error_rank);
     if (s == SW_ERR_MPI) result->error_rank = rank; /* this rank's own */
     if (!result->abandoned) sw_spec_free(&spec); /* an abandoned task may still read it */
+#ifdef SW_RUN_SHARE_COMM
+    return s;
+#endif
     if (!sw_run_must_abort(s)) { /* a communicator that cannot be freed is an MPI failure like any other */
         sw_status freed = SW_MPI_STATUS(MPI_Comm_free(&comm));
         if (s == SW_OK) s = freed;

@@ -20,9 +20,11 @@ export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1
 for label in unit mpi; do
   # The MPI tests time signals against start-up; under ASan on a loaded machine start-up is slower, so a failed
   # test gets one more try. A sanitizer report fails this test whatever the retry says (the log check below).
-  # test_deadline and test_files are left out here to keep the suite's time down: they mostly wait (a deadline,
-  # a 30 s task) and their refusal paths run under valgrind and in bad_inputs; every other MPI test runs.
-  opts=(-j"$(nproc)"); [ "$label" = mpi ] && opts=(--repeat until-pass:2 -E "mpi/test_(deadline|files)")
+  # Left out to keep the suite's time down, because they mostly wait and their code runs here in other tests:
+  # test_deadline and test_files (a deadline, a 30 s task; their refusal paths run under valgrind and in
+  # bad_inputs), test_signals, test_kill_resume and test_grow (signals, kills and resumes: the drain and resume
+  # paths run here in run/sw_run_* and mpi/test_groups). Every other MPI test runs.
+  opts=(-j"$(nproc)"); [ "$label" = mpi ] && opts=(--repeat until-pass:2 -E "mpi/test_(deadline|files|signals|kill_resume|grow)")
   ctest --test-dir "$build" -L "^$label\$" "${opts[@]}" --output-on-failure > "ctest-$label.log" 2>&1
   code=$?
   grep -E "tests passed|Test +#" "ctest-$label.log"
