@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
 #include "mpisweep/version.h"
 #include "store_internal.h"
@@ -377,6 +378,7 @@ static sw_status open_sweeps(h5_store *st, const sw_run_info *info, const char *
 sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
                         const sw_run_info *info, h5_store **out) {
     *out = NULL;
+    double t0 = sw_now();
     sw_h5_silence();
     h5_store *st = calloc(1, sizeof *st);
     SW_CHECK_ALLOC(st, "the store");
@@ -401,6 +403,8 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     char started[32];
     utc_now(started, sizeof started);
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Bcast(started, sizeof started, MPI_CHAR, 0, comm));
+    double t1 = sw_now();
+    st->open_times.preflight = t1 - t0;
     hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1, fcpl = s == SW_OK ? sw_h5_ordered_fcpl() : -1;
     bool create = mode != SW_STORE_RESUME || !exists_flag;
     if (s == SW_OK) {
@@ -416,13 +420,17 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     free(tmp);
     if (fapl >= 0) H5Pclose(fapl);
     if (fcpl >= 0) H5Pclose(fcpl);
-    double grow = 0;
+    double grow = 0, t2 = sw_now();
+    st->open_times.create = t2 - t1;
     if (s == SW_OK) s = open_sweeps(st, info, started, &grow);
+    double t3 = sw_now();
+    st->open_times.layout = t3 - t2;
     /* Everything sized by the spec now exists; make it durable so that a kill during the run cannot damage it. */
     if (s == SW_OK) s = reserve_tail(st, grow, history_slack(st));
     if (s == SW_OK && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) s = sw_h5_fail(__FILE__, __LINE__, "flushing");
     if (s == SW_OK) s = publish(st);
     s = agree(comm, st->rank, s);
+    st->open_times.flush = sw_now() - t3;
     if (s != SW_OK) {
         h5_store_close(&st, NULL);
         return s;
