@@ -320,13 +320,43 @@ static sw_status publish(h5_store *st) {
     return agree(st->comm, st->rank, s);
 }
 
+/* A benchmark knob (bench/startup.sh, README's environment section): the environment variable name as a byte
+ * count, or fallback when it is unset or not a number. Benchmarks compare HDF5's metadata options with it; a user
+ * has no reason to set them. */
+static size_t knob(const char *name, size_t fallback) {
+    const char *v = getenv(name);
+    char *end = NULL;
+    unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+    return v && *v && end && *end == '\0' ? (size_t)n : fallback;
+}
+
+/* Collective metadata reads and writes (one rank reads and broadcasts, the metadata is written in one collective
+ * call) are on by default: without them every rank reads the superblock and object headers itself, which grows
+ * with the rank count. MPISWEEP_H5_COLL_METADATA=0 turns both off, MPISWEEP_H5_META_BLOCK sets the metadata
+ * aggregation block (HDF5's default: 2048 bytes). (A page buffer, H5Pset_page_buffer_size, is refused by parallel
+ * HDF5 1.10: "page buffering is disabled for parallel".) */
 static hid_t parallel_fapl(MPI_Comm comm) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0) return fapl;
     H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
-    H5Pset_all_coll_metadata_ops(fapl, 1);
-    H5Pset_coll_metadata_write(fapl, 1);
+    bool collective = knob("MPISWEEP_H5_COLL_METADATA", 1) != 0;
+    H5Pset_all_coll_metadata_ops(fapl, collective);
+    H5Pset_coll_metadata_write(fapl, collective);
+    size_t block = knob("MPISWEEP_H5_META_BLOCK", 0);
+    if (block) H5Pset_meta_block_size(fapl, block);
     return fapl;
+}
+
+/* A new file's creation properties: link creation order, and with MPISWEEP_H5_PAGE=BYTES paged aggregation
+ * (metadata and raw data allocated in pages of that size; off by default, see bench/RESULTS.md section 10). */
+static hid_t new_file_fcpl(void) {
+    hid_t fcpl = sw_h5_ordered_fcpl();
+    size_t page = knob("MPISWEEP_H5_PAGE", 0);
+    if (fcpl >= 0 && page) {
+        H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_PAGE, 0, 1);
+        H5Pset_file_space_page_size(fcpl, page);
+    }
+    return fcpl;
 }
 
 static sw_status begin_history(h5_store *st, const sw_run_info *info, const char *started) {
@@ -405,7 +435,7 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Bcast(started, sizeof started, MPI_CHAR, 0, comm));
     double t1 = sw_now();
     st->open_times.preflight = t1 - t0;
-    hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1, fcpl = s == SW_OK ? sw_h5_ordered_fcpl() : -1;
+    hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1, fcpl = s == SW_OK ? new_file_fcpl() : -1;
     bool create = mode != SW_STORE_RESUME || !exists_flag;
     if (s == SW_OK) {
         st->file = create ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
