@@ -119,7 +119,8 @@ def laws_table(rows, fit_from, to):
     for label, med in parts:
         law = fit(ns, med)
         if law is None:
-            print("| %s | %.4g | (no fit: a median <= 0) | |" % (label, med[-1]))
+            why = "fewer than 3 rank counts" if len(ns) < 3 else "a median <= 0"
+            print("| %s | %.4g | (no fit: %s) | |" % (label, med[-1], why))
             continue
         a, b, se = law
         print("| %s | %.4g | %.3g N^(%.2f +- %.2f) | %.3g |" % (label, med[-1], a, b, se, a * to ** b))
@@ -142,6 +143,9 @@ def variants_table(rows, fit_from):
         print("| %d | " % n + " | ".join(cell(values(rows[v][n], file_fields), 1e3) for v in variants) + " | "
               + " | ".join(cell(values(rows[v][n], ["whole"])) for v in variants) + " |")
     fit_ns = [n for n in ns if n >= fit_from]
+    if len(fit_ns) < 3:
+        print()
+        return
     laws = []
     for v in variants:
         law = fit(fit_ns, [statistics.median(values(rows[v][n], file_fields)) for n in fit_ns])
