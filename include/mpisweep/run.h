@@ -39,9 +39,10 @@ typedef struct sw_run_config {
 
 /* Where a run's own start-up and close went, in seconds on rank 0's clock (a few clock reads; MPI_Init and
  * MPI_Finalize are the caller's). Each phase ends in an agreement of every rank (an MPI_Allreduce), so rank 0's time
- * for it runs until the slowest rank has finished it: the length of the collective phase, not rank 0's share. The
- * phases follow one another and add up to `total`, the whole of sw_run on rank 0, less a few microseconds between
- * them. */
+ * for it runs until the slowest rank has finished it: the length of the collective phase, not rank 0's share. Inside
+ * the store's open only the checks and the flush end in one: the creation and the layout are rank 0's own time, and
+ * a rank that is slower there shows up in the flush. The phases follow one another and add up to `total`, the whole
+ * of sw_run on rank 0, less a few microseconds between them. */
 typedef struct sw_run_phases {
     double comm;             /* duplicating the caller's communicator (collective) */
     double spec_read;        /* rank 0 reads the spec files; the others wait for it */
