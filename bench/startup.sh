@@ -16,6 +16,7 @@
 # choose what runs; bench/startup_table.py turns the raw rows into the tables, the growth laws (least squares on
 # the logs from STARTUP_FIT_FROM ranks up) and their extrapolation to 10,000 ranks.
 . "$(dirname "$0")/lib.sh"
+command -v strace > /dev/null || { echo "startup.sh: needs strace (scripts/install-deps --bench)" >&2; exit 2; }
 sweeps=${STARTUP_SWEEPS:-1}
 for i in $(seq "$sweeps"); do printf -- '---\nsweep: one%d\nexperiment: noop\n' "$i"; done > "$WORK/one.yaml"
 cat > "$WORK/init.c" <<'EOF'
