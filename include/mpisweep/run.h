@@ -37,6 +37,25 @@ typedef struct sw_run_config {
     const char *command;       /* the command line, for provenance; NULL: "(library call)" */
 } sw_run_config;
 
+/* Where a run's own start-up and close went, in seconds on rank 0's clock (a few clock reads; MPI_Init and
+ * MPI_Finalize are the caller's). Each phase ends in an agreement of every rank (an MPI_Allreduce), so rank 0's time
+ * for it runs until the slowest rank has finished it: the length of the collective phase, not rank 0's share. Inside
+ * the store's open only the checks and the flush end in one: the creation and the layout are rank 0's own time, and
+ * a rank that is slower there shows up in the flush. The phases follow one another and add up to `total`, the whole
+ * of sw_run on rank 0, less a few microseconds between them. */
+typedef struct sw_run_phases {
+    double comm;             /* duplicating the caller's communicator (collective) */
+    double spec_read;        /* rank 0 reads the spec files; the others wait for it */
+    double spec_broadcast;   /* the spec texts broadcast from rank 0 */
+    double spec_parse;       /* every rank parses and validates them, checks its plugins */
+    double provenance;       /* host, command, deadline broadcast from rank 0; library versions */
+    double store_open;       /* the store's open, of which (for the HDF5 file; 0 for the other stores): */
+    sw_store_open_times store; /* rank 0's checks, the collective creation, the sweeps' layout, the first flush */
+    double schedule;         /* sw_sched_run: every task handed out, run and written */
+    double close;            /* the store's close (history lines, the file's collective close) */
+    double total;            /* all of sw_run */
+} sw_run_phases;
+
 /* Runs the config's spec. Collective over comm: every rank passes an identical config (the spec files need only
  * exist on rank 0). log (rank 0's matters) receives the spec's diagnostics and the progress reports; NULL: silent.
  * On return *result is the same on every rank; on an error before scheduling it holds zero counts, and
@@ -45,6 +64,15 @@ typedef struct sw_run_config {
  * When result->abandoned, compute threads still run tasks of the spec, which is then not freed; the caller should
  * end the process soon (the CLI uses _exit). */
 sw_status sw_run(const sw_run_config *config, MPI_Comm comm, FILE *log, sw_run_result *result);
+
+/* sw_run, and *phases (when not NULL) says where the time went, on every rank its own clock's figures (rank 0's
+ * are the run's). A phase that was not reached reads 0. Collective, like sw_run. */
+sw_status sw_run_timed(const sw_run_config *config, MPI_Comm comm, FILE *log, sw_run_result *result,
+                       sw_run_phases *phases);
+
+/* Writes the phases as one line "comm=0.0001 spec_read=0.0002 ... total=0.0123" (seconds; the names of the
+ * sw_run_phases fields, the store's prefixed "store_"), for people and benchmark scripts. Not collective. */
+void sw_run_phases_line(const sw_run_phases *phases, char *buf, size_t size);
 
 /* True when a run that returned s left ranks that can no longer take part in a collective call (MPI failed, or a
  * rank was lost): the caller must end the job with MPI_Abort(comm, sw_run_exit_code(s, r)). Not collective. */

@@ -83,6 +83,14 @@ typedef struct sw_result_block {
     double *seconds;  /* count wall times */
 } sw_result_block;
 
+/* Where a store's open went, in seconds on rank 0's clock (sw_now): the checks before anything is written (rank 0,
+ * then an agreement that waits for every rank), the file's collective creation or opening, the layout and metadata
+ * of every sweep, and the flush that makes it durable (ending in an agreement). A backend that does not time its
+ * open leaves them 0. */
+typedef struct sw_store_open_times {
+    double preflight, create, layout, flush;
+} sw_store_open_times;
+
 /* A backend: one const table per implementation. Each operation has the contract of the sw_store_* function of
  * the same name below; `state` is what open returned. */
 typedef struct sw_store_ops {
@@ -98,6 +106,8 @@ typedef struct sw_store_ops {
     sw_status (*read_status)(void *state, size_t sweep, uint64_t start, uint64_t count, int8_t *status);
     /* Collective; frees the state, also on failure. */
     sw_status (*close)(void *state, const char *summary);
+    /* Optional (NULL: not timed): where the open went. */
+    void (*open_times)(const void *state, sw_store_open_times *times);
 } sw_store_ops;
 
 /* No results kept: open accepts any path and mode, every task reads pending, writes are dropped. */
@@ -133,6 +143,9 @@ void sw_memory_results_free(sw_memory_results *r);
  * SW_ERR_NOMEM. On success *out is owned by the caller (release with sw_store_close). */
 sw_status sw_store_open(const sw_store_ops *ops, void *arg, MPI_Comm comm, const char *path, const sw_spec *spec,
                         sw_open_mode mode, const sw_run_info *info, sw_store **out);
+
+/* Where the open of st went (see sw_store_open_times; zero for a backend that does not time it). Not collective. */
+void sw_store_get_open_times(const sw_store *st, sw_store_open_times *times);
 
 /* The backend's name ("hdf5"). Not collective. */
 const char *sw_store_name(const sw_store *st);

@@ -30,11 +30,17 @@ static int finish(int code, bool abandoned) {
     return code;
 }
 
-static void tell_user(const sw_cli *cli, const sw_run_result *r, int code) {
+static void tell_user(const sw_cli *cli, const sw_run_result *r, const sw_run_phases *phases, int code) {
     if (cli->quiet) return;
     char summary[512];
     sw_run_summary(r, summary, sizeof summary);
     fprintf(stderr, "mpisweep: %s -> %s\n", summary, cli->output);
+    const char *timing = getenv("MPISWEEP_TIMING");
+    if (timing && timing[0] == '1') {
+        char line[1024];
+        sw_run_phases_line(phases, line, sizeof line);
+        fprintf(stderr, "mpisweep: start-up and close (s, rank 0's clock): %s\n", line);
+    }
     if (code == SW_EXIT_INTERRUPTED) fprintf(stderr, "mpisweep: resume with: --resume -o %s\n", cli->output);
     if (code == SW_EXIT_TASKS_FAILED) fprintf(stderr, "mpisweep: failure messages: mpisweep status %s\n", cli->output);
     sw_note_launcher_banner(code);
@@ -58,13 +64,14 @@ int sw_cmd_run(int argc, char **argv, const sw_cli *cli) {
                             .allow_version_change = cli->allow_version_change, .command = cmd,
                             .allow_plugin_change = cli->allow_plugin_change};
     sw_run_result result;
-    sw_status s = sw_run(&config, MPI_COMM_WORLD, rank == 0 ? stderr : NULL, &result);
+    sw_run_phases phases;
+    sw_status s = sw_run_timed(&config, MPI_COMM_WORLD, rank == 0 ? stderr : NULL, &result, &phases);
     if (s != SW_OK && rank == result.error_rank) sw_report_error(s, rank, size);
     if (sw_run_must_abort(s)) { /* MPI failed or a rank is lost: the other ranks may never hear of it */
         fflush(stderr);
         MPI_Abort(MPI_COMM_WORLD, sw_status_exit_code(s));
     }
     int code = sw_run_exit_code(s, &result);
-    if (s == SW_OK && rank == 0) tell_user(cli, &result, code);
+    if (s == SW_OK && rank == 0) tell_user(cli, &result, &phases, code);
     return finish(code, result.abandoned);
 }

@@ -2,14 +2,23 @@
 #include "mpisweep/run.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "blas_info.h"
+#include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
 #include "mpisweep/version.h"
+
+/* Seconds since *mark, which moves on to now: one clock read per phase boundary. */
+static double lap(double *mark) {
+    double now = sw_now(), since = now - *mark;
+    *mark = now;
+    return since;
+}
 
 /* ---- the spec: read on rank 0, its text broadcast, loaded everywhere ---- */
 
@@ -74,10 +83,14 @@ static sw_status same_plugins(MPI_Comm comm, int rank, const sw_spec *spec) {
     return s;
 }
 
-static sw_status load_spec(MPI_Comm comm, int rank, const sw_run_config *cfg, FILE *log, sw_spec **spec) {
+static sw_status load_spec(MPI_Comm comm, int rank, const sw_run_config *cfg, FILE *log, sw_spec **spec,
+                           sw_run_phases *ph) {
+    double mark = sw_now();
     sw_spec_text *texts = NULL;
     sw_status s = sw_comm_agree(comm, read_or_prepare(rank, cfg, &texts), NULL);
+    ph->spec_read = lap(&mark);
     if (s == SW_OK) s = sw_comm_agree(comm, broadcast_texts(comm, rank, texts, cfg->n_specs), NULL);
+    ph->spec_broadcast = lap(&mark);
     if (s == SW_OK) {
         sw_diag diag = {0};
         sw_spec_limits limits = {.max_tasks = cfg->max_tasks};
@@ -90,6 +103,7 @@ static sw_status load_spec(MPI_Comm comm, int rank, const sw_run_config *cfg, FI
         s = sw_comm_agree(comm, s, NULL);
     }
     if (s == SW_OK) s = sw_comm_agree(comm, same_plugins(comm, rank, *spec), NULL);
+    ph->spec_parse = lap(&mark);
     sw_spec_texts_free(&texts, cfg->n_specs);
     if (s != SW_OK) sw_spec_free(spec);
     return s;
@@ -203,11 +217,13 @@ static sw_status check_threading(void) {
 
 /* Store and scheduler, once the spec is loaded. Every rank returns the same status. */
 static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_spec *spec, FILE *log,
-                          sw_run_result *result) {
+                          sw_run_result *result, sw_run_phases *ph) {
     provenance p;
     sw_run_options opt = cfg->sched;
     opt.log = rank == 0 ? log : NULL;
+    double mark = sw_now();
     sw_status s = sw_comm_agree(comm, gather_provenance(comm, rank, cfg, &p, &opt.deadline), NULL);
+    ph->provenance = lap(&mark);
     if (s != SW_OK) return s;
     int size = 1;
     SW_MPI(MPI_Comm_size(comm, &size));
@@ -217,12 +233,16 @@ static sw_status run_spec(const sw_run_config *cfg, MPI_Comm comm, int rank, sw_
                         .allow_plugin_change = cfg->allow_plugin_change};
     sw_store *store = NULL;
     s = sw_store_open(cfg->store, cfg->store_arg, comm, cfg->output, spec, cfg->mode, &info, &store);
+    ph->store_open = lap(&mark);
     if (s != SW_OK) return s;
+    sw_store_get_open_times(store, &ph->store);
     s = sw_sched_run(comm, spec, store, &opt, result);
+    ph->schedule = lap(&mark);
     if (sw_run_must_abort(s)) return s; /* nothing collective can follow */
     char summary[512];
     sw_run_summary(result, summary, sizeof summary);
     sw_status closed = sw_comm_agree(comm, sw_store_close(&store, s == SW_OK ? summary : NULL), NULL);
+    ph->close = lap(&mark);
     return s != SW_OK ? s : closed;
 }
 
@@ -230,7 +250,47 @@ bool sw_run_must_abort(sw_status s) {
     return s == SW_ERR_MPI || s == SW_ERR_INTERRUPTED;
 }
 
+/* The fields of sw_run_phases in the order of a run, for sw_run_phases_line. */
+static const struct phase_field {
+    const char *name;
+    size_t offset;
+} phase_fields[] = {
+    {"comm", offsetof(sw_run_phases, comm)},
+    {"spec_read", offsetof(sw_run_phases, spec_read)},
+    {"spec_broadcast", offsetof(sw_run_phases, spec_broadcast)},
+    {"spec_parse", offsetof(sw_run_phases, spec_parse)},
+    {"provenance", offsetof(sw_run_phases, provenance)},
+    {"store_open", offsetof(sw_run_phases, store_open)},
+    {"store_preflight", offsetof(sw_run_phases, store.preflight)},
+    {"store_create", offsetof(sw_run_phases, store.create)},
+    {"store_layout", offsetof(sw_run_phases, store.layout)},
+    {"store_flush", offsetof(sw_run_phases, store.flush)},
+    {"schedule", offsetof(sw_run_phases, schedule)},
+    {"close", offsetof(sw_run_phases, close)},
+    {"total", offsetof(sw_run_phases, total)},
+};
+
+void sw_run_phases_line(const sw_run_phases *phases, char *buf, size_t size) {
+    size_t used = 0;
+    if (size) buf[0] = '\0';
+    for (size_t i = 0; i < SW_COUNT(phase_fields) && used < size; i++) {
+        double seconds;
+        memcpy(&seconds, (const char *)phases + phase_fields[i].offset, sizeof seconds);
+        int n = snprintf(buf + used, size - used, "%s%s=%.6f", i ? " " : "", phase_fields[i].name, seconds);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+}
+
 sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_run_result *result) {
+    return sw_run_timed(config, comm_in, log, result, NULL);
+}
+
+sw_status sw_run_timed(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_run_result *result,
+                       sw_run_phases *phases) {
+    sw_run_phases mine = {0}, *ph = phases ? phases : &mine;
+    *ph = (sw_run_phases){0};
+    double start = sw_now();
     memset(result, 0, sizeof *result);
     result->error_rank = -1;
     SW_CHECK(config->store != NULL, SW_ERR_USAGE, "sw_run: the config names no store backend");
@@ -246,9 +306,10 @@ sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_ru
     int rank = 0;
     sw_status s = SW_MPI_STATUS(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Comm_rank(comm, &rank));
+    ph->comm = sw_now() - start;
     sw_spec *spec = NULL;
-    if (s == SW_OK) s = load_spec(comm, rank, config, log, &spec);
-    if (s == SW_OK) s = run_spec(config, comm, rank, spec, log, result);
+    if (s == SW_OK) s = load_spec(comm, rank, config, log, &spec, ph);
+    if (s == SW_OK) s = run_spec(config, comm, rank, spec, log, result, ph);
     /* Every phase agreed already; agreeing once more names the rank where the error happened. */
     if (s != SW_OK && !sw_run_must_abort(s)) s = sw_comm_agree(comm, s, &result->error_rank);
     if (s == SW_ERR_MPI) result->error_rank = rank; /* this rank's own */
@@ -260,5 +321,6 @@ sw_status sw_run(const sw_run_config *config, MPI_Comm comm_in, FILE *log, sw_ru
         sw_status freed = SW_MPI_STATUS(MPI_Comm_free(&comm));
         if (s == SW_OK) s = freed;
     }
+    ph->total = sw_now() - start;
     return s;
 }

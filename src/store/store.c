@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
 #include "mpisweep/version.h"
 #include "store_internal.h"
@@ -319,13 +320,61 @@ static sw_status publish(h5_store *st) {
     return agree(st->comm, st->rank, s);
 }
 
-static hid_t parallel_fapl(MPI_Comm comm) {
+/* HDF5's options for metadata at scale, as environment variables for benchmarks (bench/startup.sh; the README lists
+ * them as benchmark knobs, a user has no reason to set them). Collective metadata reads and writes (one rank reads
+ * and broadcasts, the metadata is written in one collective call) are on unless MPISWEEP_H5_COLL_METADATA=0:
+ * without them every rank reads and writes metadata itself. MPISWEEP_H5_PAGE=BYTES: paged aggregation of a new
+ * file; MPISWEEP_H5_META_BLOCK=BYTES: the metadata aggregation block (HDF5's default: 2048). Neither showed a gain
+ * (bench/RESULTS.md section 10). A page buffer is not offered: parallel HDF5 1.10 refuses it ("page buffering is
+ * disabled for parallel"). */
+typedef struct h5_tuning {
+    bool collective_metadata;
+    size_t page, meta_block;
+} h5_tuning;
+
+/* The environment variable `name` as a count of bytes into *value, left as it is when the variable is unset. */
+static sw_status knob(const char *name, size_t *value) {
+    const char *v = getenv(name);
+    if (!v || !*v) return SW_OK;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    SW_CHECK(*end == '\0' && errno == 0 && v[0] != '-', SW_ERR_USAGE,
+             "environment variable %s: expected a number of bytes, got '%s'", name, v);
+    *value = (size_t)n;
+    return SW_OK;
+}
+
+static sw_status read_tuning(h5_tuning *t) {
+    size_t collective = 1;
+    *t = (h5_tuning){0};
+    SW_TRY(knob("MPISWEEP_H5_COLL_METADATA", &collective));
+    SW_TRY(knob("MPISWEEP_H5_PAGE", &t->page));
+    SW_TRY(knob("MPISWEEP_H5_META_BLOCK", &t->meta_block));
+    SW_CHECK(t->page == 0 || t->page >= 512, SW_ERR_USAGE,
+             "environment variable MPISWEEP_H5_PAGE: HDF5's smallest page is 512 bytes, got %zu", t->page);
+    t->collective_metadata = collective != 0;
+    return SW_OK;
+}
+
+static hid_t parallel_fapl(MPI_Comm comm, const h5_tuning *t) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0) return fapl;
     H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
-    H5Pset_all_coll_metadata_ops(fapl, 1);
-    H5Pset_coll_metadata_write(fapl, 1);
+    H5Pset_all_coll_metadata_ops(fapl, t->collective_metadata);
+    H5Pset_coll_metadata_write(fapl, t->collective_metadata);
+    if (t->meta_block) H5Pset_meta_block_size(fapl, t->meta_block);
     return fapl;
+}
+
+/* A new file's creation properties: link creation order, and paged aggregation when asked for. */
+static hid_t new_file_fcpl(const h5_tuning *t) {
+    hid_t fcpl = sw_h5_ordered_fcpl();
+    if (fcpl >= 0 && t->page) {
+        H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_PAGE, 0, 1);
+        H5Pset_file_space_page_size(fcpl, t->page);
+    }
+    return fcpl;
 }
 
 static sw_status begin_history(h5_store *st, const sw_run_info *info, const char *started) {
@@ -377,6 +426,7 @@ static sw_status open_sweeps(h5_store *st, const sw_run_info *info, const char *
 sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw_open_mode mode,
                         const sw_run_info *info, h5_store **out) {
     *out = NULL;
+    double t0 = sw_now();
     sw_h5_silence();
     h5_store *st = calloc(1, sizeof *st);
     SW_CHECK_ALLOC(st, "the store");
@@ -393,6 +443,8 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     bool *present = calloc(spec->n_sweeps + 1, sizeof *present);
     bool existed = false;
     if (s == SW_OK && !(st->sweeps && present && st->path && tmp)) s = SW_FAIL(SW_ERR_NOMEM, "cannot allocate the store");
+    h5_tuning tuning;
+    if (s == SW_OK) s = read_tuning(&tuning); /* every rank its own environment, agreed below */
     if (s == SW_OK && st->rank == 0) s = preflight(st, tmp, mode, &existed, present);
     free(present);
     s = agree(comm, st->rank, s);
@@ -401,7 +453,9 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     char started[32];
     utc_now(started, sizeof started);
     if (s == SW_OK) s = SW_MPI_STATUS(MPI_Bcast(started, sizeof started, MPI_CHAR, 0, comm));
-    hid_t fapl = s == SW_OK ? parallel_fapl(comm) : -1, fcpl = s == SW_OK ? sw_h5_ordered_fcpl() : -1;
+    double t1 = sw_now();
+    st->open_times.preflight = t1 - t0;
+    hid_t fapl = s == SW_OK ? parallel_fapl(comm, &tuning) : -1, fcpl = s == SW_OK ? new_file_fcpl(&tuning) : -1;
     bool create = mode != SW_STORE_RESUME || !exists_flag;
     if (s == SW_OK) {
         st->file = create ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
@@ -416,13 +470,17 @@ sw_status h5_store_open(MPI_Comm comm, const char *path, const sw_spec *spec, sw
     free(tmp);
     if (fapl >= 0) H5Pclose(fapl);
     if (fcpl >= 0) H5Pclose(fcpl);
-    double grow = 0;
+    double grow = 0, t2 = sw_now();
+    st->open_times.create = t2 - t1;
     if (s == SW_OK) s = open_sweeps(st, info, started, &grow);
+    double t3 = sw_now();
+    st->open_times.layout = t3 - t2;
     /* Everything sized by the spec now exists; make it durable so that a kill during the run cannot damage it. */
     if (s == SW_OK) s = reserve_tail(st, grow, history_slack(st));
     if (s == SW_OK && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) s = sw_h5_fail(__FILE__, __LINE__, "flushing");
     if (s == SW_OK) s = publish(st);
     s = agree(comm, st->rank, s);
+    st->open_times.flush = sw_now() - t3;
     if (s != SW_OK) {
         h5_store_close(&st, NULL);
         return s;

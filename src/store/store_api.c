@@ -34,6 +34,11 @@ sw_status sw_store_open(const sw_store_ops *ops, void *arg, MPI_Comm comm, const
 
 const char *sw_store_name(const sw_store *st) { return st->ops->name; }
 
+void sw_store_get_open_times(const sw_store *st, sw_store_open_times *times) {
+    *times = (sw_store_open_times){0};
+    if (st->ops->open_times) st->ops->open_times(st->state, times);
+}
+
 sw_status sw_store_write_block(sw_store *st, const sw_result_block *b, int rank) {
     return st->ops->write_block(st->state, b, rank);
 }

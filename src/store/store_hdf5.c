@@ -42,6 +42,11 @@ static sw_status hdf5_close(void *state, const char *summary) {
     return h5_store_close(&st, summary);
 }
 
+static void hdf5_open_times(const void *state, sw_store_open_times *times) {
+    const h5_store *st = state;
+    *times = st->open_times;
+}
+
 const sw_store_ops sw_store_hdf5 = {
     .name = "hdf5",
     .versions = hdf5_versions,
@@ -51,4 +56,5 @@ const sw_store_ops sw_store_hdf5 = {
     .log_failure = hdf5_log_failure,
     .read_status = hdf5_read_status,
     .close = hdf5_close,
+    .open_times = hdf5_open_times,
 };

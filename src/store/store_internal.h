@@ -40,6 +40,7 @@ struct h5_store {
     bool no_fill;         /* do not pre-fill new outputs with NaN */
     bool allow_plugin_change; /* resume: a changed plugin hash is accepted and recorded (sw_run_info) */
     bool allow_version_change; /* resume a sweep computed by another experiment version */
+    sw_store_open_times open_times; /* where h5_store_open went (this rank's clock) */
 };
 
 /* The backend's operations (store.h describes each); the table in store_hdf5.c adapts them. */

@@ -25,6 +25,8 @@ expect_exit 2 "bad --progress" "$MPISWEEP" run "$data/det.yaml" -o x.h5 --progre
 expect_exit 2 "--resume with --overwrite" "$MPISWEEP" run "$data/det.yaml" -o x.h5 --resume --overwrite
 expect_exit 2 "missing spec file" "$MPISWEEP" run nosuch.yaml -o x.h5
 expect_log "nosuch.yaml"
+expect_exit 2 "a benchmark knob that is not a byte count" env MPISWEEP_H5_PAGE=4k "$MPISWEEP" run "$data/det.yaml" -o x.h5
+expect_log "MPISWEEP_H5_PAGE: expected a number of bytes, got '4k'"
 [ ! -e x.h5 ] || fail "a refused run created x.h5"
 pass "no refused run created the output file"
 expect_exit 2 "a sweep over --max-tasks" "$MPISWEEP" plan "$data/det.yaml" --max-tasks 100

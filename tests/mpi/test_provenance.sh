@@ -35,4 +35,21 @@ expect_log "--allow-version-change"
 pass "the file is untouched"
 expect_exit 2 "--allow-version-change without --resume" "$MPISWEEP" run "$data/runner/layout.yaml" -o q.h5 --allow-version-change
 expect_exit 0 "--resume --allow-version-change continues it" mpirun_sweep 2 run "$data/runner/layout.yaml" -o p.h5 --resume --allow-version-change --progress none
+! grep -q "start-up and close" last.log || fail "a run without MPISWEEP_TIMING printed its phases"
+pass "no phase times unless asked for"
+
+# MPISWEEP_TIMING=1: one more line after the summary, every phase of run.h's sw_run_phases in seconds, the run's
+# phases within its total.
+expect_exit 0 "a run with MPISWEEP_TIMING=1" env MPISWEEP_TIMING=1 "$SW_MPIEXEC" -n 2 "$MPISWEEP" run "$data/runner/layout.yaml" -o t.h5 --progress none
+line=$(sed -n "s/^mpisweep: start-up and close (s, rank 0's clock): //p" last.log)
+/usr/bin/python3 - "$line" <<'P' || { cat last.log >&2; fail "the phase line"; }
+import sys
+t = {k: float(v) for k, v in (item.split("=") for item in sys.argv[1].split())}
+run = ["comm", "spec_read", "spec_broadcast", "spec_parse", "provenance", "store_open", "schedule", "close"]
+store = ["store_preflight", "store_create", "store_layout", "store_flush"]
+assert set(t) == set(run + store + ["total"]), sorted(t)
+assert min(t.values()) >= 0 and t["store_create"] > 0, t
+assert sum(t[k] for k in store) <= t["store_open"] and sum(t[k] for k in run) <= t["total"], t
+P
+pass "MPISWEEP_TIMING=1 prints every phase, the file's parts within its open and all within the total"
 done_testing

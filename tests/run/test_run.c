@@ -147,13 +147,44 @@ static void expect_counts(sw_status s, const sw_run_result *r, uint64_t ok, uint
 /* The spec's expectations, independent of the reference: failing has 10 failed and 10 non-finite tasks. */
 enum { N_TASKS = 1100, N_FAILED = 20 };
 
+/* Where the run's time went (run.h): every phase timed, none negative, the phases within the run's total and the
+ * total within the wall time the caller saw; the store's own split within its open, and only the HDF5 store
+ * splits it. */
+static void check_phases(const sw_run_phases *p, double wall, bool hdf5, const char *what) {
+    const double run[] = {p->comm, p->spec_read, p->spec_broadcast, p->spec_parse, p->provenance, p->store_open,
+                          p->schedule, p->close};
+    const double store[] = {p->store.preflight, p->store.create, p->store.layout, p->store.flush};
+    double sum = 0, store_sum = 0;
+    for (size_t i = 0; i < SW_COUNT(run); i++) {
+        CHECK(run[i] >= 0, "%s: phase %zu took %g s", what, i, run[i]);
+        sum += run[i];
+    }
+    for (size_t i = 0; i < SW_COUNT(store); i++) {
+        CHECK(hdf5 ? store[i] >= 0 : store[i] == 0, "%s: store phase %zu took %g s", what, i, store[i]);
+        store_sum += store[i];
+    }
+    CHECK(p->schedule > 0 && p->close > 0 && p->spec_parse > 0, "%s: scheduling %g s, close %g s, parsing %g s",
+          what, p->schedule, p->close, p->spec_parse);
+    CHECK(!hdf5 || p->store.create > 0, "%s: the file's creation took %g s", what, p->store.create);
+    CHECK(store_sum <= p->store_open, "%s: the store's phases (%g s) exceed its open (%g s)", what, store_sum,
+          p->store_open);
+    CHECK(sum <= p->total && p->total <= wall, "%s: phases %g s, total %g s, wall time %g s", what, sum, p->total,
+          wall);
+    char line[1024];
+    sw_run_phases_line(p, line, sizeof line);
+    CHECK(strstr(line, "store_create=") && strstr(line, "total="), "%s: phases line '%s'", what, line);
+}
+
 /* ---- checks ---- */
 
 static void check_null_store(void) {
     const char *specs[] = {results_yaml};
     sw_run_config cfg = config_for(specs, &sw_store_null, NULL, "unused");
     sw_run_result r;
-    sw_status s = sw_run(&cfg, MPI_COMM_WORLD, NULL, &r);
+    sw_run_phases phases;
+    double t0 = sw_now();
+    sw_status s = sw_run_timed(&cfg, MPI_COMM_WORLD, NULL, &r, &phases);
+    check_phases(&phases, sw_now() - t0, false, "null store");
     expect_counts(s, &r, N_TASKS - N_FAILED, N_FAILED, 0, "null store");
     CHECK(r.ran == N_TASKS && r.stop == SW_STOP_NONE, "null store: ran %llu, stop %d", (unsigned long long)r.ran,
           (int)r.stop);
@@ -271,7 +302,10 @@ static void check_hdf5_store(void) {
     const char *specs[] = {results_yaml};
     sw_run_config cfg = config_for(specs, &sw_store_hdf5, NULL, out);
     sw_run_result r;
-    sw_status s = sw_run(&cfg, MPI_COMM_WORLD, NULL, &r);
+    sw_run_phases phases;
+    double t0 = sw_now();
+    sw_status s = sw_run_timed(&cfg, MPI_COMM_WORLD, NULL, &r, &phases);
+    check_phases(&phases, sw_now() - t0, true, "HDF5 store");
     expect_counts(s, &r, N_TASKS - N_FAILED, N_FAILED, 0, "HDF5 store");
     if (local_ok && rank == 0) compare_file(out);
     /* Resuming a complete file runs nothing; creating it again is refused on every rank, the file untouched. */
@@ -445,11 +479,12 @@ int main(int argc, char **argv) {
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     if (rank == 0) printf("1..8\n");
-    run_check("null store: counts and exit code", check_null_store);
+    run_check("null store: counts, exit code, phase times", check_null_store);
     run_check("memory store: identical to the serial reference", check_memory_determinism);
     run_check("longest first: identical to the serial reference", check_longest_first);
     run_check("failures: outcomes, NaN outputs, --max-failures", check_failures);
-    run_check("HDF5 store: the file identical to the serial reference; resume; create refused", check_hdf5_store);
+    run_check("HDF5 store: the file identical to the serial reference; phase times; resume; create refused",
+              check_hdf5_store);
     run_check("a signal drains the run; resume completes it", check_drain);
     run_check("a deadline stops the hand-out in time", check_deadline);
     run_check("a runner error on one rank is every rank's error", check_errors);
