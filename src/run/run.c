@@ -314,13 +314,12 @@ sw_status sw_run_timed(const sw_run_config *config, MPI_Comm comm_in, FILE *log,
     if (s != SW_OK && !sw_run_must_abort(s)) s = sw_comm_agree(comm, s, &result->error_rank);
     if (s == SW_ERR_MPI) result->error_rank = rank; /* this rank's own */
     if (!result->abandoned) sw_spec_free(&spec); /* an abandoned task may still read it */
-#ifdef SW_RUN_SHARE_COMM
-    return s;
-#endif
+#ifndef SW_RUN_SHARE_COMM
     if (!sw_run_must_abort(s)) { /* a communicator that cannot be freed is an MPI failure like any other */
         sw_status freed = SW_MPI_STATUS(MPI_Comm_free(&comm));
         if (s == SW_OK) s = freed;
     }
+#endif
     ph->total = sw_now() - start;
     return s;
 }
