@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh [SIZES]: the simulated table of bench/RESULTS.md section 9: the real scheduler (bench/sim/build.sh) under
-# SimGrid SMPI on clusters of SIZES ranks (default "1024 10000 100000"; platform.sh), 20 tasks per worker of
+# SimGrid SMPI on clusters of SIZES ranks (default "1024 10000 100000"; platform.sh), PER_WORKER (default 20) tasks of
 # mean 0.1 s drawn from the laws in LAWS (simsleep; default all three: constant; log-normal CV 2; log-normal CV 2
 # with 0.1 % of the tasks at 50x the median). GROUPS: the group sizes to run (--group-size; default "auto flat":
 # automatic sub-coordinators, then rank 0 alone). One line of figures per run (simrun.c says what each is).
@@ -28,14 +28,24 @@ law_params() {
     *) echo "run.sh: unknown law '$1'" >&2; exit 2 ;;
   esac
 }
+# Every simulated rank's stack is two memory mappings (the stack and its guard page): 100,000 ranks need more than
+# Linux's default 65,530 mappings per process.
+need_maps() {
+  local want=$(($1 * 2 + 10000)) have; have=$(cat /proc/sys/vm/max_map_count)
+  [ "$have" -ge "$want" ] && return 0
+  local sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+  "${sudo[@]}" sysctl -q -w vm.max_map_count="$want" ||
+    { echo "run.sh: $1 ranks need vm.max_map_count >= $want (now $have): sudo sysctl -w vm.max_map_count=$want" >&2; exit 1; }
+}
 for n in $SIZES; do
+  need_maps "$n"
   "$SIM_DIR/platform.sh" "$n" "$OUT/platform-$n.xml"
   for law in $LAWS; do
     IFS=: read -r name cv heavy <<< "$(law_params "$law")"
     spec=$OUT/sim-$n-$cv-$heavy.yaml
     # Replicates, not a grid axis: every simulated rank parses the spec, and an axis holds all its values.
     printf 'sweep: sim\nexperiment: simsleep\nfixed: {mean: 0.1, cv: %s, heavy: %s}\nreplicates: %d\n' \
-      "$cv" "$heavy" $((20 * (n - 1))) > "$spec"
+      "$cv" "$heavy" $((${PER_WORKER:-20} * (n - 1))) > "$spec"
     for g in $GROUPS_TO_RUN; do
       case $g in auto) group=0 ;; flat) group=$n ;; *) group=$g ;; esac
       t0=$(date +%s.%N)

@@ -196,8 +196,7 @@ static bool take(coord *c, size_t i, uint64_t n, work_item *item) {
     return true;
 }
 
-void sw_coord_assign(coord *c, int client, int weight, msg_reply *reply) {
-    (void)client;
+void sw_coord_assign(coord *c, int weight, msg_reply *reply) {
     double t0 = sw_now();
     c->requests++;
     assign(c, weight, reply);

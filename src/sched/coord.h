@@ -64,9 +64,9 @@ typedef struct coord {
 sw_status sw_coord_init(coord *c, const sw_spec *spec, sw_store *store, const sw_run_options *opt, int size,
                         int clients, int busiest);
 void sw_coord_free(coord *c);
-/* Answers a work request from `client` on behalf of `weight` ranks (1, or a sub-coordinator's group): a chunk for
- * one rank, or for a group up to SW_GROUP_ROUNDS chunks each (reply->chunk says how large each rank's is). */
-void sw_coord_assign(coord *c, int client, int weight, msg_reply *reply);
+/* Answers a work request on behalf of `weight` ranks (1, or a sub-coordinator's group): a chunk for one rank, or
+ * for a group up to SW_GROUP_ROUNDS chunks each (reply->chunk says how large each rank's is). */
+void sw_coord_assign(coord *c, int weight, msg_reply *reply);
 /* Takes a report from `client` (finished item, signal, final, error, a lost rank). */
 void sw_coord_report(coord *c, int client, const msg_report *r);
 /* Takes back a hand-out that a sub-coordinator did not use. Fails only for lack of memory. */

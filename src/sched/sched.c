@@ -70,7 +70,7 @@ static sw_status request_work(worker *w) {
     w->requesting = true;
     if (w->co) {
         msg_reply reply;
-        sw_coord_assign(w->co, 0, 1, &reply);
+        sw_coord_assign(w->co, 1, &reply);
         return sw_worker_accept_reply(w, &reply);
     }
     if (w->grp) return sw_serve_own_request(w);

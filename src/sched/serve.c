@@ -73,7 +73,7 @@ static sw_status root_serve_one(worker *w, const MPI_Status *st) {
         int32_t weight;
         SW_MPI(MPI_Recv(&weight, 1, MPI_INT32_T, from, TAG_REQUEST, w->down, MPI_STATUS_IGNORE));
         msg_reply reply;
-        sw_coord_assign(w->co, from, weight, &reply);
+        sw_coord_assign(w->co, weight, &reply);
         return send_down(w, from, TAG_REPLY, &reply, sizeof reply);
     }
     case TAG_REPORT:
