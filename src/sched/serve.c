@@ -31,6 +31,21 @@ static sw_status control_down(worker *w, int32_t kind, const bool *final) {
     return SW_OK;
 }
 
+/* Serves every message waiting from the ranks of down; counts them in *received. */
+static sw_status serve_waiting(worker *w, bool *activity, uint64_t *received,
+                               sw_status (*serve_one)(worker *, const MPI_Status *)) {
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->down, &flag, &st));
+        if (!flag) return SW_OK;
+        *activity = true;
+        ++*received;
+        sw_liveness_heard(&w->live, st.MPI_SOURCE);
+        SW_TRY(serve_one(w, &st));
+    }
+}
+
 sw_status sw_serve_finalize(worker *w) {
     for (int r = 1; r < w->down_size; r++) SW_TRY(send_control(w, r, CONTROL_FINALIZE));
     return SW_OK;
@@ -133,16 +148,7 @@ static sw_status root_stops(worker *w) {
 
 sw_status sw_serve_coordinate(worker *w, bool *activity) {
     coord *c = w->co;
-    for (;;) {
-        int flag = 0;
-        MPI_Status st;
-        SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->down, &flag, &st));
-        if (!flag) break;
-        *activity = true;
-        c->messages++;
-        sw_liveness_heard(&w->live, st.MPI_SOURCE);
-        SW_TRY(root_serve_one(w, &st));
-    }
+    SW_TRY(serve_waiting(w, activity, &c->messages, root_serve_one));
     root_check_liveness(w);
     SW_TRY(root_stops(w));
     sw_coord_progress(c, false);
@@ -191,15 +197,20 @@ sw_status sw_serve_group_report(worker *w, int local, const msg_report *r) {
     return SW_OK;
 }
 
+/* Answers the waiting ranks that can be answered now. */
+static sw_status answer_waiting(worker *w) {
+    msg_reply reply;
+    int local;
+    while ((local = sw_group_next_answer(w->grp, &reply)) >= 0) SW_TRY(answer(w, local, &reply));
+    return SW_OK;
+}
+
 /* Gives the pool back to rank 0 and stops every waiting rank. */
 static sw_status halt(worker *w) {
     work_item items[SW_GROUP_POOL];
     int n = sw_group_halt(w->grp, items);
     if (n > 0) SW_TRY(send_up(w, TAG_RETURN, items, n * (int)sizeof items[0]));
-    msg_reply reply;
-    int local;
-    while ((local = sw_group_next_answer(w->grp, &reply)) >= 0) SW_TRY(answer(w, local, &reply));
-    return SW_OK;
+    return answer_waiting(w);
 }
 
 sw_status sw_serve_group_control(worker *w, int32_t kind) {
@@ -273,23 +284,13 @@ static sw_status group_poll_refill(worker *w, bool *activity) {
     *activity = true;
     sw_group_refilled(g, &w->refill);
     if (g->halted) return halt(w); /* a stop overtook the reply: the work goes back */
-    msg_reply reply;
-    int local;
-    while ((local = sw_group_next_answer(g, &reply)) >= 0) SW_TRY(answer(w, local, &reply));
-    return SW_OK;
+    return answer_waiting(w);
 }
 
 sw_status sw_serve_group(worker *w, bool *activity) {
     sw_group *g = w->grp;
-    for (;;) {
-        int flag = 0;
-        MPI_Status st;
-        SW_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w->down, &flag, &st));
-        if (!flag) break;
-        *activity = true;
-        sw_liveness_heard(&w->live, st.MPI_SOURCE);
-        SW_TRY(group_serve_one(w, &st));
-    }
+    uint64_t received = 0;
+    SW_TRY(serve_waiting(w, activity, &received, group_serve_one));
     SW_TRY(group_check_liveness(w));
     SW_TRY(group_poll_refill(w, activity));
     SW_TRY(group_refill(w));
