@@ -186,12 +186,14 @@ static const char *stop_text(const sw_run_result *r) {
 
 void sw_run_summary(const sw_run_result *r, char *buf, size_t n) {
     double per_request = r->requests ? 1e6 * r->service_seconds / (double)r->requests : 0;
-    char longest[64] = "";
+    char longest[64] = "", groups[64] = "";
     if (r->longest_first)
         snprintf(longest, sizeof longest, ", %llu tasks longest first", (unsigned long long)r->longest_first);
-    snprintf(buf, n, "%s; this run: %llu tasks in %.3f s (%llu work requests, %.2f us each%s); file: %llu ok, "
+    if (r->group_size)
+        snprintf(groups, sizeof groups, ", %d sub-coordinators for groups of %d", r->coordinators - 1, r->group_size);
+    snprintf(buf, n, "%s; this run: %llu tasks in %.3f s (%llu work requests, %.2f us each%s%s); file: %llu ok, "
              "%llu failed, %llu pending of %llu", stop_text(r), (unsigned long long)r->ran, r->seconds,
-             (unsigned long long)r->requests, per_request, longest, (unsigned long long)r->ok,
+             (unsigned long long)r->requests, per_request, longest, groups, (unsigned long long)r->ok,
              (unsigned long long)r->failed, (unsigned long long)r->pending, (unsigned long long)r->total);
 }
 

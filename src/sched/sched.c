@@ -300,20 +300,38 @@ static int choose_group_size(const sw_run_options *opt, int size) {
     return (int)ceil(sqrt((double)size));
 }
 
+/* The communicator of the ranks of comm in `ranges` (MPI_Group_range_incl triples), made by those ranks alone:
+ * MPI_Comm_create_group is collective over the new communicator only, so its cost does not grow with the run, where
+ * MPI_Comm_split is collective over all of comm (and costs SimGrid O(ranks^2): half an hour at 100,000 ranks). */
+static sw_status create_comm(worker *w, int ranges[][3], int n_ranges, int tag, MPI_Comm *out) {
+    MPI_Group all, part;
+    SW_MPI(MPI_Comm_group(w->comm, &all));
+    sw_status s = SW_MPI_STATUS(MPI_Group_range_incl(all, n_ranges, ranges, &part));
+    MPI_Group_free(&all);
+    if (s != SW_OK) return s;
+    s = SW_MPI_STATUS(MPI_Comm_create_group(w->comm, part, tag, out));
+    MPI_Group_free(&part);
+    return s;
+}
+
 /* Without sub-coordinators rank 0 coordinates comm. With them, rank 0 coordinates group 0 (ranks [0, G)) and the
  * sub-coordinators (ranks kG, k >= 1), each of which coordinates its group [kG, (k + 1)G). Collective. */
 static sw_status split_comms(worker *w) {
-    int g = w->group_size, r = w->rank;
+    int g = w->group_size, r = w->rank, last = w->size - 1;
     w->up = w->down = MPI_COMM_NULL;
     if (g >= w->size) {
         if (r == 0) w->down = w->comm;
         else w->up = w->comm;
     } else {
-        MPI_Comm top, group;
-        bool on_top = r < g || r % g == 0;
-        SW_MPI(MPI_Comm_split(w->comm, on_top ? 0 : MPI_UNDEFINED, r, &top));
-        SW_MPI(MPI_Comm_split(w->comm, r >= g ? r / g : MPI_UNDEFINED, r, &group));
         w->split = true;
+        MPI_Comm top = MPI_COMM_NULL, group = MPI_COMM_NULL;
+        bool on_top = r < g || r % g == 0;
+        /* The top first: a sub-coordinator takes part in both, its group's ranks wait for it in the second. */
+        if (on_top) SW_TRY(create_comm(w, (int[][3]){{0, g - 1, 1}, {g, last / g * g, g}}, 2, 1, &top));
+        if (r >= g) {
+            int first = r / g * g;
+            SW_TRY(create_comm(w, (int[][3]){{first, first + g - 1 < last ? first + g - 1 : last, 1}}, 1, 2, &group));
+        }
         if (r == 0) w->down = top;
         else w->up = on_top ? top : group;
         if (r >= g && r % g == 0) w->down = group;

@@ -14,6 +14,7 @@ for cfg in "7 3 auto" "7 3 7" "5 2 1"; do
   same_results r1.h5 "g$1_$2_$3.h5" det $outs
   same_results r1.h5 "g$1_$2_$3.h5" zipped result
 done
+expect_log "2 sub-coordinators for groups of 2"
 ranks=$(/usr/bin/python3 -c "import h5py; print(len(set(h5py.File('g7_3_7.h5')['det/task_rank'][...].ravel())))")
 [ "$ranks" = 7 ] || fail "7 ranks ran tasks in g7_3_7.h5: got $ranks (sub-coordinators compute too)"
 pass "all 7 ranks, rank 0 and the sub-coordinators included, computed"

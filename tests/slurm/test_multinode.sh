@@ -3,7 +3,8 @@
 # Open MPI's own report (btl_base_verbose: "Using X btl for send to RANK on node NODE") shows that ranks on
 # different nodes talk over TCP and ranks on one node over shared memory (vader), and the nodes' network counters
 # show the traffic. The two jobs also cover the shared file's I/O settings: srun with HDF5 file locking off and
-# Open MPI's default MPI-IO (ompio), mpirun with HDF5 file locking on and ROMIO (romio321).
+# Open MPI's default MPI-IO (ompio), mpirun with HDF5 file locking on and ROMIO (romio321); and coordination: the
+# srun job with one sub-coordinator per node (--group-size 2: ranks 2 and 4 serve their node), mpirun's flat.
 . "$(dirname "$0")/lib.sh"
 SW_SLURM_CPUS=4
 nodes_start 3
@@ -24,7 +25,8 @@ exec "$MPISWEEP" "\$@"
 EOS
 chmod +x mpisweep-env
 export OMPI_MCA_btl_base_verbose=100 OMPI_MCA_io_base_verbose=100
-submit_job srun_job "$SPECS/noop.yaml" -o srun.h5 -N 3 --ntasks-per-node 2 --time=5 --mpisweep "$SW_WORK/mpisweep-env"
+submit_job srun_job "$SPECS/noop.yaml" -o srun.h5 -N 3 --ntasks-per-node 2 --time=5 --group-size 2 \
+  --mpisweep "$SW_WORK/mpisweep-env"
 HDF5_USE_FILE_LOCKING=TRUE OMPI_MCA_io=romio321 submit_job mpirun_job "$SPECS/noop.yaml" -o mpirun.h5 -N 3 \
   --ntasks-per-node 2 -t 5 --launcher mpirun --mpisweep "$SW_WORK/mpisweep-env"
 unset OMPI_MCA_btl_base_verbose
