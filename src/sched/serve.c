@@ -1,7 +1,6 @@
 /* serve.c: the coordinating side of the loop. Rank 0 answers the ranks it coordinates from the coordinator
  * (coord.c) and decides every stop; a sub-coordinator answers its group from its pool (group.c), refills the pool
  * from rank 0, forwards its group's reports and failures up in batches, and passes rank 0's controls down. */
-#include <stdio.h>
 
 #include "mpisweep/clock.h"
 #include "mpisweep/comm.h"
