@@ -54,6 +54,17 @@ rank_pids() {
   done
 }
 
+# pid_of_rank R FILE: the process of rank R of the run writing FILE, found by the rank its environment names (Open MPI
+# or MPICH); empty when there is none.
+pid_of_rank() {
+  local e p
+  for e in /proc/[0-9]*/environ; do
+    p=${e#/proc/}; p=${p%/environ}
+    { tr '\0' '\n' < "$e"; } 2>/dev/null | grep -qx -e "OMPI_COMM_WORLD_RANK=$1" -e "PMI_RANK=$1" &&
+      tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "-o $2 " && echo "$p" && return
+  done
+}
+
 # expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in last.log, and checks its exit code.
 expect_exit() {
   local want=$1 what=$2; shift 2

@@ -43,12 +43,8 @@ same_results ref.h5 sig.h5 liveness x_out k_out u u_mean task_status
 
 # silent_rank R FILE: stops rank R of the run writing FILE, waits for the run, and checks that it names R.
 silent_rank() {
-  local r=$1 f=$2 victim="" e p
-  for e in /proc/[0-9]*/environ; do
-    p=${e#/proc/}; p=${p%/environ}
-    { tr '\0' '\n' < "$e"; } 2>/dev/null | grep -qx -e "OMPI_COMM_WORLD_RANK=$r" -e "PMI_RANK=$r" &&
-      tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "-o $f " && victim=$p && break
-  done
+  local r=$1 f=$2 victim
+  victim=$(pid_of_rank "$r" "$f")
   [ -n "$victim" ] || fail "rank $r of the run not found"
   kill -STOP "$victim"
   wait "$pid"

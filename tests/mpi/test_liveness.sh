@@ -7,13 +7,7 @@ f=$SW_WORK/stopped.h5
 expect_exit 0 "uninterrupted reference run (1 rank)" mpirun_sweep 0 run "$spec" -o ref.h5 --progress none
 spawn 3 run.log run "$spec" -o "$f" --progress none --liveness-timeout 2
 wait_for_done "$f" 10
-# Rank 2: the process of this run whose environment says so (Open MPI or MPICH).
-victim=""
-for e in /proc/[0-9]*/environ; do
-  p=${e#/proc/}; p=${p%/environ}
-  { tr '\0' '\n' < "$e"; } 2>/dev/null | grep -qx -e "OMPI_COMM_WORLD_RANK=2" -e "PMI_RANK=2" &&
-    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "-o $f " && victim=$p && break
-done
+victim=$(pid_of_rank 2 "$f")
 [ -n "$victim" ] || fail "rank 2 of the run not found"
 kill -STOP "$victim"
 t0=$SECONDS
